@@ -1,0 +1,150 @@
+/**
+ * dispatch runs one decoded call against a registry and returns its reply. It never
+ * throws: every outcome, including a handler's crash, becomes a {@link Reply}.
+ * Shared by every protocol.
+ */
+import { bindArgs, type Procedure } from './bind.js';
+import type { Context } from './context.js';
+import { Code, RpcError } from './errors.js';
+import { type Call, PushMethod, type Reply } from './message.js';
+import type { Registry } from './registry.js';
+import { type Issue, type Schema, type Validated, validate } from './schema.js';
+
+/**
+ * SentReply is a reply that may carry a hook the transport calls once the reply has
+ * been written (a subscription starts pushing only then, so no event overtakes it).
+ */
+export type SentReply = Reply & { readonly onSent?: () => void };
+
+/**
+ * dispatch resolves, validates and runs `call`. It returns null for a notification
+ * (no `id`), whatever happened. Handler errors that are not `RpcError` are logged
+ * and become {@link Code.Internal} with a generic message.
+ */
+export async function dispatch(registry: Registry, call: Call, ctx: Context): Promise<SentReply | null> {
+  const id = call.id;
+  let onSent: (() => void) | undefined;
+  try {
+    const run = (): Promise<unknown> =>
+      invoke(registry, call, ctx, (hook) => {
+        onSent = hook;
+      });
+    const result =
+      registry.middleware === undefined ? await run() : await registry.middleware(call, ctx, run);
+    if (id === undefined) return null;
+    return onSent === undefined ? { id, ok: true, result } : { id, ok: true, result, onSent };
+  } catch (err) {
+    if (id === undefined) return null;
+    return { id, ok: false, error: toRpcError(registry, call, err) };
+  }
+}
+
+function toRpcError(registry: Registry, call: Call, err: unknown): RpcError {
+  if (err instanceof RpcError) return err;
+  registry.logger.error(`rpc: ${call.method} failed`, { error: err });
+  return RpcError.from(err);
+}
+
+/** methodNotFound is the error for a name nothing is registered under. */
+export function methodNotFound(method: string): RpcError {
+  return new RpcError(Code.MethodNotFound, `rpc: can't find method ${JSON.stringify(method.slice(0, 128))}`);
+}
+
+async function invoke(
+  registry: Registry,
+  call: Call,
+  ctx: Context,
+  setOnSent: (hook: () => void) => void,
+): Promise<unknown> {
+  if (typeof call.method !== 'string')
+    throw new RpcError(Code.InvalidRequest, 'rpc: method must be a string');
+  const proc = registry.procedures.get(call.method);
+  if (proc === undefined) {
+    if (call.method === PushMethod.Unsubscribe && ctx.subscriptions !== undefined)
+      return unsubscribe(call, ctx);
+    throw methodNotFound(call.method);
+  }
+  const args = await validateArgs(proc, bindArgs(proc, call.params));
+  const def = proc.def;
+  if (def.kind === 'call') {
+    const result = await def.handler(args, ctx);
+    if (registry.validateResults) return checked(proc, def.result, result, 'result');
+    return result;
+  }
+  const subs = ctx.subscriptions;
+  if (subs === undefined) {
+    const hint = def.fallback === undefined ? '' : `; poll ${def.fallback} instead`;
+    throw new RpcError(
+      Code.Unsupported,
+      `rpc: ${proc.name} is a subscription and needs a protocol with server push (jsonrpc over tcp, msgpack)${hint}`,
+    );
+  }
+  if (call.id === undefined) return undefined; // a subscription nobody can address
+  const controller = new AbortController();
+  const onClose = (): void => controller.abort();
+  ctx.signal.addEventListener('abort', onClose, { once: true });
+  controller.signal.addEventListener('abort', () => ctx.signal.removeEventListener('abort', onClose), {
+    once: true,
+  });
+  const subCtx: Context = { ...ctx, signal: controller.signal };
+  const events = def.handler(args, subCtx);
+  const check = registry.validateResults ? (e: unknown) => checked(proc, def.event, e, 'event') : undefined;
+  const subId = subs.open(events, controller, check);
+  setOnSent(() => subs.start(subId));
+  return subId;
+}
+
+function unsubscribe(call: Call, ctx: Context): boolean {
+  const p = call.params;
+  const subId = Array.isArray(p) ? p[0] : (p as { subscription?: unknown } | undefined)?.subscription;
+  if (typeof subId !== 'number') {
+    throw new RpcError(Code.InvalidParams, 'rpc: rpc.unsubscribe takes one subscription id (a number)');
+  }
+  return ctx.subscriptions?.close(subId) ?? false;
+}
+
+// Returns the handler's argument object, or a promise of it when a schema is async.
+function validateArgs(
+  proc: Procedure,
+  values: unknown[],
+): Record<string, unknown> | Promise<Record<string, unknown>> {
+  const list = proc.def.params;
+  const args: Record<string, unknown> = {};
+  let issues: Issue[] | undefined;
+  let pending: Promise<Validated>[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    const v = validate(p.schema, values[i], p.name);
+    if (v instanceof Promise) {
+      (pending ??= []).push(v.then((r) => (r.ok ? ((args[p.name] = r.value), r) : r)));
+    } else if (v.ok) args[p.name] = v.value;
+    else (issues ??= []).push(...v.issues);
+  }
+  if (pending === undefined) {
+    if (issues !== undefined) throw invalidParams(proc, issues);
+    return args;
+  }
+  return Promise.all(pending).then((results) => {
+    for (const r of results) if (!r.ok) (issues ??= []).push(...r.issues);
+    if (issues !== undefined) throw invalidParams(proc, issues);
+    return args;
+  });
+}
+
+function invalidParams(proc: Procedure, issues: Issue[]): RpcError {
+  const summary = issues
+    .slice(0, 3)
+    .map((i) => `${(i.path ?? []).join('.')}: ${i.message}`)
+    .join('; ');
+  return new RpcError(Code.InvalidParams, `rpc: invalid params for ${proc.name}: ${summary}`, {
+    data: issues,
+  });
+}
+
+// Result and event checks (on in tests): a mismatch is the server's bug, so it is
+// logged and the peer sees a generic internal error.
+async function checked(proc: Procedure, schema: Schema, value: unknown, what: string): Promise<unknown> {
+  const r = await validate(schema, value, what);
+  if (!r.ok) throw new Error(`rpc: ${proc.name} produced an invalid ${what}: ${JSON.stringify(r.issues)}`);
+  return r.value;
+}

@@ -1,0 +1,47 @@
+/**
+ * The neutral, protocol-free messages that every codec decodes to and encodes from.
+ * Only types live here.
+ */
+import type { RpcError } from './errors.js';
+
+/** Id identifies a request so its reply can be matched. `null` is a valid JSON-RPC id. */
+export type Id = string | number | null;
+
+/** Params are positional (an array) or named (an object keyed by parameter name). */
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/**
+ * Call is one decoded request. `id` is `undefined` for a notification, which never
+ * gets a reply.
+ */
+export interface Call {
+  readonly id?: Id;
+  readonly method: string;
+  readonly params?: Params;
+}
+
+/** Reply is the outcome of one call: a result or an error, tagged by `ok`. */
+export type Reply =
+  | { readonly id: Id; readonly ok: true; readonly result: unknown }
+  | { readonly id: Id; readonly ok: false; readonly error: RpcError };
+
+/** SubscriptionId names one live subscription within a connection. */
+export type SubscriptionId = number;
+
+/**
+ * Push is a server-initiated message for a subscription: an event, or the end of the
+ * stream (with an error when it ended abnormally).
+ */
+export type Push =
+  | { readonly kind: 'event'; readonly subscription: SubscriptionId; readonly event: unknown }
+  | { readonly kind: 'end'; readonly subscription: SubscriptionId; readonly error?: RpcError };
+
+/** Method names reserved for the subscription exchange on connection-oriented protocols. */
+export const PushMethod = {
+  /** Server → client notification carrying one event: params `[subscription, event]`. */
+  Event: 'rpc.event',
+  /** Server → client notification ending a subscription: params `[subscription, error?]`. */
+  End: 'rpc.end',
+  /** Client → server call ending a subscription: params `[subscription]`, result `true`. */
+  Unsubscribe: 'rpc.unsubscribe',
+} as const;

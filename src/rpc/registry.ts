@@ -1,0 +1,96 @@
+/**
+ * Registry flattens a service tree into a name → procedure table that dispatch reads.
+ * Names come only from the definition; lookups use a `Map`, so no name from the
+ * wire (`__proto__`, `constructor`, `add.call`) can reach anything not registered.
+ */
+
+import { compile, FORBIDDEN, type Procedure, SEGMENT } from './bind.js';
+import type { Context } from './context.js';
+import { introspection } from './introspection.js';
+import type { Call } from './message.js';
+import { isProcedure, type Service, type ServiceTree } from './service.js';
+
+/** Logger receives the server's diagnostics. */
+export interface Logger {
+  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  error(message: string, fields?: Readonly<Record<string, unknown>>): void;
+}
+
+/**
+ * Middleware wraps every dispatched call (logging, auth, metrics). It returns what
+ * `next()` returns, or throws an `RpcError` to refuse the call.
+ */
+export type Middleware = (call: Call, ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
+
+/** RegistryOptions configure {@link createRegistry}. */
+export interface RegistryOptions {
+  /** Wraps each call, outermost first. Defaults to none. */
+  readonly middleware?: readonly Middleware[];
+  /**
+   * Validates results and events against their schemas before they are sent.
+   * Defaults to true when `NODE_ENV` is `test`, else false.
+   */
+  readonly validateResults?: boolean;
+  /** Where errors (handler failures) and debug lines go. Defaults to errors on stderr. */
+  readonly logger?: Logger;
+  /** Adds `system.listMethods`, `system.methodHelp`, `system.methodSignature`, `rpc.discover`. Defaults to true. */
+  readonly introspection?: boolean;
+}
+
+/** Registry is the dispatch table of one service. */
+export interface Registry {
+  readonly service: Service;
+  readonly procedures: ReadonlyMap<string, Procedure>;
+  readonly middleware: Middleware | undefined;
+  readonly validateResults: boolean;
+  readonly logger: Logger;
+}
+
+const RESERVED_ROOTS = new Set(['rpc', 'system']);
+
+/** consoleLogger writes errors to stderr and drops debug lines. */
+export const consoleLogger: Logger = {
+  debug() {},
+  error(message, fields) {
+    console.error(message, fields ?? '');
+  },
+};
+
+function walk(tree: ServiceTree, prefix: string, out: Map<string, Procedure>): void {
+  for (const key of Object.keys(tree)) {
+    if (!SEGMENT.test(key) || FORBIDDEN.has(key)) throw new Error(`rpc: bad procedure name segment "${key}"`);
+    const name = prefix === '' ? key : `${prefix}.${key}`;
+    if (prefix === '' && RESERVED_ROOTS.has(key)) throw new Error(`rpc: the "${key}." namespace is reserved`);
+    const node = tree[key];
+    if (isProcedure(node)) out.set(name, compile(name, node));
+    else if (typeof node === 'object' && node !== null) walk(node as ServiceTree, name, out);
+    else throw new Error(`rpc: ${name} is neither a procedure nor a namespace`);
+  }
+}
+
+function compose(list: readonly Middleware[]): Middleware | undefined {
+  if (list.length === 0) return undefined;
+  return list.reduceRight<Middleware | undefined>(
+    (inner, outer) => (call, ctx, next) =>
+      outer(call, ctx, inner === undefined ? next : () => inner(call, ctx, next)),
+    undefined,
+  );
+}
+
+/**
+ * createRegistry flattens `service` into a dispatch table.
+ * @throws Error when a name or parameter list is malformed (at definition time, not per call).
+ */
+export function createRegistry(service: Service, options: RegistryOptions = {}): Registry {
+  const procedures = new Map<string, Procedure>();
+  walk(service.tree, '', procedures);
+  const registry: Registry = {
+    service,
+    procedures,
+    middleware: compose(options.middleware ?? []),
+    validateResults: options.validateResults ?? process.env.NODE_ENV === 'test',
+    logger: options.logger ?? consoleLogger,
+  };
+  if (options.introspection !== false) for (const p of introspection(registry)) procedures.set(p.name, p);
+  return registry;
+}

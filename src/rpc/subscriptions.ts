@@ -1,0 +1,112 @@
+/**
+ * Subscriptions is a connection's table of live server-push streams. The transport
+ * creates one per connection with a sink that writes {@link Push} messages; dispatch
+ * opens entries, `rpc.unsubscribe` and disconnects close them.
+ */
+import { Code, RpcError } from './errors.js';
+import type { Push, SubscriptionId } from './message.js';
+
+/**
+ * PushSink writes one push message to the peer. It may return a promise to apply
+ * backpressure (the pump waits for it before pulling the next event); it must not
+ * throw. A sink that cannot keep up should close the connection instead of buffering.
+ */
+export type PushSink = (push: Push) => void | Promise<void>;
+
+/** Subscriptions is the per-connection table; see {@link createSubscriptions}. */
+export interface Subscriptions {
+  /**
+   * open registers a stream and returns its id. Nothing is pulled from `events`
+   * until `start(id)` is called, which the transport does after the subscribe reply
+   * has been written, so no event can overtake it.
+   */
+  open(
+    events: AsyncIterable<unknown>,
+    controller: AbortController,
+    check?: (event: unknown) => unknown,
+  ): SubscriptionId;
+  /** start begins pumping a stream opened with {@link Subscriptions.open}. */
+  start(id: SubscriptionId): void;
+  /** close ends one stream on the client's request; false when the id is unknown. */
+  close(id: SubscriptionId): boolean;
+  /** closeAll ends every stream (the connection went away). */
+  closeAll(): void;
+  /** Number of live streams. */
+  readonly size: number;
+}
+
+/** SubscriptionsOptions limit a connection's subscriptions. */
+export interface SubscriptionsOptions {
+  /** Live streams one connection may hold. Defaults to 64. */
+  readonly maxSubscriptions?: number;
+}
+
+interface Entry {
+  readonly events: AsyncIterable<unknown>;
+  readonly controller: AbortController;
+  readonly check?: (event: unknown) => unknown;
+  iterator?: AsyncIterator<unknown>;
+}
+
+/** createSubscriptions returns an empty table that writes to `sink`. */
+export function createSubscriptions(sink: PushSink, options: SubscriptionsOptions = {}): Subscriptions {
+  const max = options.maxSubscriptions ?? 64;
+  const live = new Map<SubscriptionId, Entry>();
+  let nextId = 1;
+
+  const pump = async (id: SubscriptionId, entry: Entry): Promise<void> => {
+    const iterator = entry.events[Symbol.asyncIterator]();
+    entry.iterator = iterator;
+    try {
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done || !live.has(id)) break;
+        const event = entry.check ? await entry.check(step.value) : step.value;
+        const wait = sink({ kind: 'event', subscription: id, event });
+        if (wait !== undefined) await wait;
+      }
+      if (live.delete(id)) sink({ kind: 'end', subscription: id });
+    } catch (err) {
+      if (live.delete(id)) sink({ kind: 'end', subscription: id, error: RpcError.from(err) });
+    } finally {
+      entry.controller.abort();
+    }
+  };
+
+  const stop = (id: SubscriptionId, entry: Entry): void => {
+    live.delete(id);
+    entry.controller.abort();
+    // Ends a generator parked at `yield`; a pending next() settles on the abort.
+    void entry.iterator?.return?.()?.catch(() => {});
+  };
+
+  return {
+    get size() {
+      return live.size;
+    },
+    open(events, controller, check) {
+      if (live.size >= max) {
+        throw new RpcError(
+          Code.LimitExceeded,
+          `rpc: too many subscriptions on this connection (limit ${max})`,
+        );
+      }
+      const id = nextId++;
+      live.set(id, { events, controller, check });
+      return id;
+    },
+    start(id) {
+      const entry = live.get(id);
+      if (entry !== undefined && entry.iterator === undefined) void pump(id, entry);
+    },
+    close(id) {
+      const entry = live.get(id);
+      if (entry === undefined) return false;
+      stop(id, entry);
+      return true;
+    },
+    closeAll() {
+      for (const [id, entry] of live) stop(id, entry);
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * credentials table, echo, and chat rooms with push.
  */
 import { z } from 'zod';
-import { Code, RpcError } from '../rpc/errors.js';
+import { RpcError } from '../rpc/errors.js';
 import { defineService, param, procedure, subscription } from '../rpc/service.js';
 import { type Broker, type ChatMessage, createMemoryBroker } from './broker.js';
 

@@ -110,25 +110,23 @@ function validateArgs(
 ): Record<string, unknown> | Promise<Record<string, unknown>> {
   const list = proc.def.params;
   const args: Record<string, unknown> = {};
-  let issues: Issue[] | undefined;
-  let pending: Promise<Validated>[] | undefined;
+  const issues: Issue[] = [];
+  const pending: Promise<void>[] = [];
+  const take = (name: string, r: Validated): void => {
+    if (r.ok) args[name] = r.value;
+    else issues.push(...r.issues);
+  };
   for (let i = 0; i < list.length; i++) {
     const p = list[i]!;
     const v = validate(p.schema, values[i], p.name);
-    if (v instanceof Promise) {
-      (pending ??= []).push(v.then((r) => (r.ok ? ((args[p.name] = r.value), r) : r)));
-    } else if (v.ok) args[p.name] = v.value;
-    else (issues ??= []).push(...v.issues);
+    if (v instanceof Promise) pending.push(v.then((r) => take(p.name, r)));
+    else take(p.name, v);
   }
-  if (pending === undefined) {
-    if (issues !== undefined) throw invalidParams(proc, issues);
+  const finish = (): Record<string, unknown> => {
+    if (issues.length > 0) throw invalidParams(proc, issues);
     return args;
-  }
-  return Promise.all(pending).then((results) => {
-    for (const r of results) if (!r.ok) (issues ??= []).push(...r.issues);
-    if (issues !== undefined) throw invalidParams(proc, issues);
-    return args;
-  });
+  };
+  return pending.length === 0 ? finish() : Promise.all(pending).then(finish);
 }
 
 function invalidParams(proc: Procedure, issues: Issue[]): RpcError {

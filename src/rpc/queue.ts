@@ -17,6 +17,8 @@ export interface QueueOptions {
 export interface Queue<T> extends AsyncIterableIterator<T> {
   /** push adds an item; returns false when the queue is already closed. */
   push(item: T): boolean;
+  /** return stops iteration early (a `break`); the queue closes and drops what it holds. */
+  return(): Promise<IteratorResult<T>>;
   /** end finishes the stream after the buffered items, or with an error. */
   end(error?: unknown): void;
   /** Items waiting to be read. */

@@ -1,0 +1,40 @@
+/**
+ * The typed client.
+ *
+ * Exports: createClient, Client, Contract, BatchItem, BatchResults, and
+ * createInProcessTransport.
+ */
+import { protocolFor } from '../transport/index.js';
+import type { ClientOptions, ClientTransport } from '../transport/types.js';
+import { createProxy } from './proxy.js';
+import type { Client } from './types.js';
+
+export { createInProcessTransport } from './inprocess.js';
+export type { BatchBuilder, BatchItem, BatchResults, Client, ClientControls, Contract } from './types.js';
+
+/**
+ * createClient returns a typed proxy for service `S` (pass `typeof service`, imported
+ * with `import type`, or a hand-written {@link Contract} for a foreign server).
+ *
+ * `target` is a URL, whose scheme picks the protocol (`http://` XML-RPC, `tcp://`
+ * or `jsonrpc+http://` JSON-RPC, `msgpack://` MessagePack), or a ready transport.
+ *
+ * ```ts
+ * const rpc = createClient<typeof demo>('msgpack://127.0.0.1:8002');
+ * await rpc.hypotenuse(3, 4); // 5
+ * ```
+ */
+export function createClient<S>(
+  target: string | URL | ClientTransport,
+  options: ClientOptions = {},
+): Client<S> {
+  if (typeof target === 'string' || target instanceof URL) {
+    const url = typeof target === 'string' ? new URL(target) : target;
+    return createProxy<S>(protocolFor(url).createTransport(url, options), callDefaults(options));
+  }
+  return createProxy<S>(target, callDefaults(options));
+}
+
+function callDefaults(options: ClientOptions): { timeout?: number } | undefined {
+  return options.timeout === undefined ? undefined : { timeout: options.timeout };
+}

@@ -1,0 +1,174 @@
+/**
+ * The runtime proxy behind {@link Client}. A property path becomes a dotted method
+ * name; calling it returns a lazy {@link PendingCall}, which is sent as a call when
+ * awaited, or as a subscription when iterated (the proxy cannot tell the two apart
+ * at run time, since types are erased, so the way it is used decides).
+ */
+import { RpcError } from '../rpc/errors.js';
+import type {
+  CallOptions,
+  ClientTransport,
+  OutgoingCall,
+  RemoteSubscription,
+  Settled,
+} from '../transport/types.js';
+import type { BatchItem, Client } from './types.js';
+
+/** The symbol under which a PendingCall exposes its outgoing call (for batches). */
+const OUTGOING = Symbol('polyrpc.call');
+
+/**
+ * PendingCall is a call not yet sent: like a Prisma query, nothing goes on the wire
+ * until it is awaited (`then`), or iterated / `ready` is read (a subscription).
+ * @internal
+ */
+class PendingCall implements PromiseLike<unknown>, AsyncIterable<unknown> {
+  #promise: Promise<unknown> | undefined;
+  #subscription: RemoteSubscription<unknown> | undefined;
+  readonly [OUTGOING]: OutgoingCall;
+
+  constructor(
+    readonly transport: ClientTransport,
+    call: OutgoingCall,
+    readonly options: CallOptions | undefined,
+  ) {
+    this[OUTGOING] = call;
+  }
+
+  #call(): Promise<unknown> {
+    if (this.#subscription !== undefined) {
+      return Promise.reject(new Error(`rpc: ${this[OUTGOING].method} was already started as a subscription`));
+    }
+    this.#promise ??= this.transport.call(this[OUTGOING], this.options);
+    return this.#promise;
+  }
+
+  #subscribe(): RemoteSubscription<unknown> {
+    if (this.#subscription !== undefined) return this.#subscription;
+    const method = this[OUTGOING].method;
+    if (this.#promise !== undefined) throw new Error(`rpc: ${method} was already sent as a call`);
+    if (this.transport.subscribe === undefined) {
+      throw new RpcError(
+        -32001,
+        `rpc: ${method}: the ${this.transport.protocol} transport has no server push; use a tcp:// or msgpack:// URL`,
+      );
+    }
+    this.#subscription = this.transport.subscribe(this[OUTGOING], this.options);
+    return this.#subscription;
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a PendingCall is deliberately awaitable
+  then<A = unknown, B = never>(
+    onFulfilled?: ((value: unknown) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.#call().then(onFulfilled, onRejected);
+  }
+
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<unknown> {
+    return this.#call().catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<unknown> {
+    return this.#call().finally(onFinally);
+  }
+
+  get ready(): Promise<void> {
+    return this.#subscribe().ready;
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    return this.#subscribe().next();
+  }
+
+  return(): Promise<IteratorResult<unknown>> {
+    const sub = this.#subscription;
+    return sub?.return === undefined ? Promise.resolve({ value: undefined, done: true }) : sub.return();
+  }
+
+  close(): Promise<void> {
+    return this.#subscription?.close() ?? Promise.resolve();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return this.#subscribe();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'PendingCall';
+  }
+}
+
+function isControl(key: string): boolean {
+  return key.charCodeAt(0) === 36; // '$'
+}
+
+function pathProxy(path: string, invoke: (method: string, args: unknown[]) => unknown): unknown {
+  const target = function remoteProcedure(): void {};
+  return new Proxy(target, {
+    get(_target, key) {
+      // Not a thenable, not a symbol-keyed protocol object: only names are procedures.
+      if (typeof key !== 'string' || key === 'then') return undefined;
+      return pathProxy(`${path}.${key}`, invoke);
+    },
+    apply(_target, _this, args: unknown[]) {
+      return invoke(path, args);
+    },
+  });
+}
+
+function trimArgs(args: unknown[]): unknown[] {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  return n === args.length ? args : args.slice(0, n);
+}
+
+/**
+ * createProxy builds the client proxy over a transport. `options` are the defaults
+ * for each call made through this proxy. @internal
+ */
+export function createProxy<S>(transport: ClientTransport, options?: CallOptions): Client<S> {
+  const invoke = (method: string, args: unknown[]): PendingCall =>
+    new PendingCall(transport, { method, params: trimArgs(args) }, options);
+  const record = (method: string, args: unknown[]): BatchItem<unknown> => ({
+    method,
+    params: trimArgs(args),
+  });
+
+  const controls: Record<string, unknown> = {
+    $with: (more: CallOptions) => createProxy<S>(transport, { ...options, ...more }),
+    $close: () => transport.close(),
+    $transport: transport,
+    $batch: async (build: (b: unknown) => readonly BatchItem<unknown>[]) => {
+      const items = build(rootProxy(record, {}));
+      const calls: OutgoingCall[] = items.map((i) => ({ method: i.method, params: i.params }));
+      if (transport.batch !== undefined) return transport.batch(calls, options);
+      return Promise.all(
+        calls.map((c) =>
+          transport.call(c, options).then(
+            (value): Settled => ({ ok: true, value }),
+            (error: unknown): Settled => {
+              if (error instanceof RpcError) return { ok: false, error };
+              throw error;
+            },
+          ),
+        ),
+      );
+    },
+  };
+  return rootProxy(invoke, controls) as Client<S>;
+}
+
+function rootProxy(
+  invoke: (method: string, args: unknown[]) => unknown,
+  controls: Record<string, unknown>,
+): unknown {
+  return new Proxy(Object.create(null) as object, {
+    get(_target, key) {
+      if (key === Symbol.asyncDispose) return controls.$close;
+      if (typeof key !== 'string' || key === 'then') return undefined;
+      if (isControl(key)) return Object.hasOwn(controls, key) ? controls[key] : undefined;
+      return pathProxy(key, invoke);
+    },
+  });
+}

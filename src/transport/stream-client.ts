@@ -1,0 +1,315 @@
+/**
+ * The shared socket client for stream protocols: one connection, many calls in
+ * flight matched by id through a pending map, per-call timeouts and aborts, server
+ * push routed to subscriptions, and every pending call rejected when the socket
+ * dies (Go net/rpc "terminate pending calls"). A protocol supplies its codec.
+ */
+import { connect, type Socket } from 'node:net';
+import { type Push, PushMethod, type Reply } from '../rpc/message.js';
+import { createQueue, type Queue } from '../rpc/queue.js';
+import { ResponseError, TransportError } from './errors.js';
+import type {
+  CallOptions,
+  ClientIncoming,
+  ClientOptions,
+  ClientTransport,
+  Framer,
+  OutgoingCall,
+  RemoteSubscription,
+  Settled,
+  StreamClientCodec,
+} from './types.js';
+import { createWriteQueue, type WriteQueue } from './write-queue.js';
+
+/** StreamClientInit says where to connect and how to speak. */
+export interface StreamClientInit {
+  readonly host: string;
+  readonly port: number;
+  readonly codec: StreamClientCodec;
+  /** Protocol name, for error messages (`msgpack`, `jsonrpc`). */
+  readonly protocol: string;
+  readonly options?: ClientOptions;
+}
+
+interface Pending {
+  readonly resolve: (reply: Reply) => void;
+  readonly reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface Link {
+  readonly socket: Socket;
+  readonly out: WriteQueue;
+  readonly framer: Framer;
+  /** Resolves when connected; rejects with a connect TransportError. */
+  readonly ready: Promise<void>;
+}
+
+const MAX_ID = 0xffff_ffff;
+
+/**
+ * createStreamClient returns a ClientTransport that connects lazily on the first
+ * call and again after a dropped connection. `close()` is final.
+ */
+export function createStreamClient(init: StreamClientInit): ClientTransport {
+  const { codec, protocol } = init;
+  const defaultTimeout = init.options?.timeout ?? 30_000;
+  const maxBytes = init.options?.maxMessageBytes ?? 64 * 1024 * 1024;
+  const bufferSize = init.options?.subscriptionBuffer ?? 1024;
+  const pending = new Map<number, Pending>();
+  const subscriptions = new Map<number, Queue<unknown>>();
+  let link: Link | undefined;
+  let nextId = 0;
+  let closed = false;
+
+  const failAll = (error: Error): void => {
+    for (const [id, p] of pending) {
+      pending.delete(id);
+      cleanup(p);
+      p.reject(error);
+    }
+    for (const [id, q] of subscriptions) {
+      subscriptions.delete(id);
+      q.end(error);
+    }
+  };
+
+  const onIncoming = (incoming: ClientIncoming): void => {
+    switch (incoming.kind) {
+      case 'reply':
+        settle(incoming.reply);
+        break;
+      case 'batch':
+        for (const reply of incoming.replies) settle(reply);
+        break;
+      case 'push':
+        onPush(incoming.push);
+        break;
+      case 'invalid': {
+        const error = new ResponseError(`${protocol}: ${incoming.message}`);
+        const p = typeof incoming.id === 'number' ? take(incoming.id) : undefined;
+        if (p !== undefined) p.reject(error);
+        break;
+      }
+    }
+  };
+
+  const onPush = (push: Push): void => {
+    const queue = subscriptions.get(push.subscription);
+    if (queue === undefined) return;
+    if (push.kind === 'event') queue.push(push.event);
+    else {
+      subscriptions.delete(push.subscription);
+      queue.end(push.error);
+    }
+  };
+
+  const take = (id: number): Pending | undefined => {
+    const p = pending.get(id);
+    if (p === undefined) return undefined;
+    pending.delete(id);
+    cleanup(p);
+    return p;
+  };
+
+  const settle = (reply: Reply): void => {
+    if (typeof reply.id !== 'number') return;
+    take(reply.id)?.resolve(reply);
+  };
+
+  const open = (): Link => {
+    if (link !== undefined && !link.socket.destroyed) return link;
+    const socket = connect({ host: init.host, port: init.port, noDelay: true });
+    const framer = codec.createFramer(maxBytes);
+    let connectError: TransportError | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', (err) => {
+        if (socket.connecting) {
+          const where = `${init.host}:${init.port}`;
+          connectError = new TransportError(
+            'connect',
+            `${protocol}: cannot connect to ${where}: ${err.message}`,
+            {
+              cause: err,
+            },
+          );
+          reject(connectError);
+        }
+      });
+    });
+    ready.catch(() => {});
+    const current: Link = { socket, out: createWriteQueue(socket), framer, ready };
+    const onFrame = (frame: Buffer): void => onIncoming(codec.decode(frame));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        framer.push(chunk, onFrame);
+      } catch (err) {
+        socket.destroy(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      if (link === current) link = undefined;
+      failAll(
+        connectError ??
+          new TransportError(
+            'closed',
+            closed
+              ? `${protocol}: client closed`
+              : `${protocol}: connection to ${init.host}:${init.port} closed`,
+          ),
+      );
+    });
+    link = current;
+    return current;
+  };
+
+  // register allocates an id and a pending entry; the caller writes the frame.
+  const register = (options: CallOptions | undefined): { id: number; reply: Promise<Reply> } => {
+    nextId = nextId >= MAX_ID ? 1 : nextId + 1;
+    const id = nextId;
+    const signal = options?.signal;
+    const reply = new Promise<Reply>((resolve, reject) => {
+      const entry: Pending = { resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
+      const timeout = options?.timeout ?? defaultTimeout;
+      if (timeout > 0) {
+        entry.timer = setTimeout(() => {
+          if (take(id) !== undefined)
+            reject(new TransportError('timeout', `${protocol}: call timed out after ${timeout} ms`));
+        }, timeout);
+      }
+      if (signal !== undefined) {
+        entry.signal = signal;
+        entry.onAbort = () => {
+          if (take(id) !== undefined) reject(aborted(signal));
+        };
+        signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
+      pending.set(id, entry);
+    });
+    return { id, reply };
+  };
+
+  const usable = (options: CallOptions | undefined): Error | undefined => {
+    if (closed) return new TransportError('closed', `${protocol}: client closed`);
+    const signal = options?.signal;
+    if (signal?.aborted) return aborted(signal);
+    return undefined;
+  };
+
+  const unwrap = (reply: Reply): unknown => {
+    if (reply.ok) return reply.result;
+    throw reply.error;
+  };
+
+  const transport: ClientTransport = {
+    protocol,
+    call(call, options) {
+      const refused = usable(options);
+      if (refused !== undefined) return Promise.reject(refused);
+      const conn = open();
+      const { id, reply } = register(options);
+      conn.out.write(codec.encodeCall(id, call));
+      return reply.then(unwrap);
+    },
+    async notify(call) {
+      if (closed) throw new TransportError('closed', `${protocol}: client closed`);
+      const conn = open();
+      await conn.ready;
+      conn.out.write(codec.encodeNotify(call));
+    },
+    subscribe(call, options) {
+      return subscribe(call, options);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const conn = link;
+      failAll(new TransportError('closed', `${protocol}: client closed`));
+      if (conn !== undefined) {
+        await new Promise<void>((resolve) => {
+          conn.socket.once('close', () => resolve());
+          conn.socket.end();
+          setTimeout(() => conn.socket.destroy(), 1000).unref();
+        });
+      }
+    },
+  };
+
+  const encodeBatch = codec.encodeBatch?.bind(codec);
+  if (encodeBatch !== undefined) {
+    transport.batch = async (calls, options): Promise<Settled[]> => {
+      if (calls.length === 0) return [];
+      const refused = usable(options);
+      if (refused !== undefined) throw refused;
+      const conn = open();
+      const entries = calls.map(() => register(options));
+      conn.out.write(
+        encodeBatch(
+          entries.map((e) => e.id),
+          calls,
+        ),
+      );
+      const replies = await Promise.all(entries.map((e) => e.reply));
+      return replies.map(
+        (reply): Settled =>
+          reply.ok ? { ok: true, value: reply.result } : { ok: false, error: reply.error },
+      );
+    };
+  }
+
+  const subscribe = (call: OutgoingCall, options: CallOptions | undefined): RemoteSubscription<unknown> => {
+    let subId: number | undefined;
+    let done = false;
+    const unsubscribe = (): void => {
+      if (subId === undefined || !subscriptions.has(subId)) return;
+      subscriptions.delete(subId);
+      if (!closed && link !== undefined) {
+        transport
+          .call({ method: PushMethod.Unsubscribe, params: [subId] }, { timeout: 5000 })
+          .catch(() => {});
+      }
+    };
+    const queue = createQueue<unknown>({
+      capacity: bufferSize,
+      onClose: () => {
+        done = true;
+        unsubscribe();
+      },
+    });
+    const ready = transport.call(call, options).then((result) => {
+      if (typeof result !== 'number') {
+        throw new ResponseError(`${protocol}: ${call.method} did not return a subscription id`);
+      }
+      subId = result;
+      if (done) {
+        subscriptions.set(subId, queue);
+        unsubscribe();
+        return;
+      }
+      subscriptions.set(subId, queue);
+    });
+    ready.catch((err: unknown) => queue.end(err));
+    const sub: RemoteSubscription<unknown> = Object.assign(queue, {
+      ready,
+      async close() {
+        await queue.return();
+      },
+    });
+    return sub;
+  };
+
+  return transport;
+}
+
+function cleanup(p: Pending): void {
+  if (p.timer !== undefined) clearTimeout(p.timer);
+  if (p.signal !== undefined && p.onAbort !== undefined) p.signal.removeEventListener('abort', p.onAbort);
+}
+
+function aborted(signal: AbortSignal): TransportError {
+  return new TransportError('aborted', 'rpc: call aborted', { cause: signal.reason });
+}

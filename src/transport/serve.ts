@@ -1,0 +1,108 @@
+/**
+ * serve runs one service on every registered protocol at once: one shared HTTP
+ * server for the protocols with an HTTP binding, and one TCP listener for each
+ * protocol with a stream binding.
+ */
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import { createRegistry, type Registry, type RegistryOptions } from '../rpc/registry.js';
+import type { Service } from '../rpc/service.js';
+import { createHttpServer, drainHttpServer } from './http.js';
+import { protocols as registered } from './index.js';
+import { defaultLimits, type HttpBinding, type Limits, type Protocol, type StreamServer } from './types.js';
+
+/** ServeOptions configure {@link serve}. Every field has a default. */
+export interface ServeOptions extends RegistryOptions {
+  /** Address every listener binds. Defaults to `127.0.0.1`. */
+  readonly host?: string;
+  /** Port of the shared HTTP server (XML-RPC, JSON-RPC over HTTP); 0 picks one, null turns it off. Defaults to 8000. */
+  readonly httpPort?: number | null;
+  /**
+   * TCP port per stream protocol, by name (`jsonrpc`, `msgpack`); 0 picks one, null
+   * turns that listener off. Defaults to each protocol's own (8001, 8002).
+   */
+  readonly ports?: Readonly<Record<string, number | null>>;
+  /** Names of the protocols to serve. Defaults to all registered protocols. */
+  readonly protocols?: readonly string[];
+  /** Limits; whatever is left out comes from `defaultLimits`. */
+  readonly limits?: Partial<Limits>;
+}
+
+/** Listener is one address a server answers on, as a client URL. */
+export interface Listener {
+  readonly protocol: string;
+  readonly url: string;
+}
+
+/** RpcServer is a running server. */
+export interface RpcServer {
+  readonly registry: Registry;
+  /** One entry per listening endpoint, e.g. `{ protocol: 'xmlrpc', url: 'http://127.0.0.1:8000/RPC2' }`. */
+  readonly listeners: readonly Listener[];
+  /**
+   * close stops accepting, lets calls in flight finish for up to `deadlineMs`
+   * (defaults to 5000), then closes every connection.
+   */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: NetServer | HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * serve starts listeners for `service` and resolves once all are listening.
+ * @throws Error when a port cannot be bound (everything already started is closed).
+ */
+export async function serve(service: Service | Registry, options: ServeOptions = {}): Promise<RpcServer> {
+  const registry = 'procedures' in service ? service : createRegistry(service, options);
+  const limits: Limits = { ...defaultLimits, ...options.limits };
+  const host = options.host ?? '127.0.0.1';
+  const wanted = options.protocols;
+  const active: Protocol[] = registered.filter((p) => wanted === undefined || wanted.includes(p.name));
+  const listeners: Listener[] = [];
+  const closers: ((deadline: number) => Promise<void>)[] = [];
+  const close = async (deadlineMs = 5000): Promise<void> => {
+    await Promise.all(closers.map((c) => c(deadlineMs)));
+  };
+
+  try {
+    const httpProtocols = active.filter((p): p is Protocol & { http: HttpBinding } => p.http !== undefined);
+    const httpPort = options.httpPort === undefined ? 8000 : options.httpPort;
+    if (httpProtocols.length > 0 && httpPort !== null) {
+      const server = createHttpServer(
+        registry,
+        httpProtocols.map((p) => p.http),
+        limits,
+      );
+      closers.push((deadline) => drainHttpServer(server, deadline));
+      const port = await listen(server, httpPort, host);
+      for (const p of httpProtocols) {
+        listeners.push({ protocol: p.name, url: `http://${hostForUrl(host)}:${port}${p.http.paths[0]}` });
+      }
+    }
+    for (const p of active) {
+      if (p.stream === undefined) continue;
+      const configured = options.ports?.[p.name];
+      if (configured === null) continue;
+      const stream: StreamServer = p.stream.createServer(registry, limits);
+      closers.push((deadline) => stream.drain(deadline));
+      const port = await listen(stream.server, configured ?? p.stream.defaultPort, host);
+      listeners.push({ protocol: p.name, url: `${p.schemes[0]}//${hostForUrl(host)}:${port}` });
+    }
+  } catch (err) {
+    await close(0);
+    throw err;
+  }
+  return { registry, listeners, close };
+}

@@ -257,8 +257,8 @@ describe('client codec', () => {
         '[{"jsonrpc":"2.0","result":1,"id":1},{"jsonrpc":"2.0","error":{"code":-32601,"message":"x"},"id":2}]',
       ),
     );
-    expect(got.kind).toBe('batch');
-    const replies = (got as { replies: Reply[] }).replies;
+    if (got.kind !== 'batch') throw new Error(`expected a batch, got ${got.kind}`);
+    const replies = got.replies;
     expect(replies[0]).toEqual({ id: 1, ok: true, result: 1 });
     expect(replies[1]?.ok === false && replies[1].error).toBeInstanceOf(RpcError);
   });

@@ -5,6 +5,8 @@
  * at run time, since types are erased, so the way it is used decides).
  */
 import { RpcError } from '../rpc/errors.js';
+import { createQueue } from '../rpc/queue.js';
+import { ResponseError } from '../transport/errors.js';
 import type {
   CallOptions,
   ClientTransport,
@@ -45,15 +47,10 @@ class PendingCall implements PromiseLike<unknown>, AsyncIterable<unknown> {
 
   #subscribe(): RemoteSubscription<unknown> {
     if (this.#subscription !== undefined) return this.#subscription;
-    const method = this[OUTGOING].method;
-    if (this.#promise !== undefined) throw new Error(`rpc: ${method} was already sent as a call`);
-    if (this.transport.subscribe === undefined) {
-      throw new RpcError(
-        -32001,
-        `rpc: ${method}: the ${this.transport.protocol} transport has no server push; use a tcp:// or msgpack:// URL`,
-      );
-    }
-    this.#subscription = this.transport.subscribe(this[OUTGOING], this.options);
+    if (this.#promise !== undefined) throw new Error(`rpc: ${this[OUTGOING].method} was already sent as a call`);
+    this.#subscription =
+      this.transport.subscribe?.(this[OUTGOING], this.options) ??
+      withoutPush(this.transport, this[OUTGOING], this.options);
     return this.#subscription;
   }
 
@@ -97,6 +94,27 @@ class PendingCall implements PromiseLike<unknown>, AsyncIterable<unknown> {
   get [Symbol.toStringTag](): string {
     return 'PendingCall';
   }
+}
+
+/**
+ * withoutPush stands in for a subscription on a transport that cannot push (HTTP):
+ * the call still goes to the server, so the caller gets the server's own error
+ * (which names the procedure to poll instead).
+ */
+function withoutPush(transport: ClientTransport, call: OutgoingCall, options: CallOptions | undefined) {
+  const queue = createQueue<unknown>({ capacity: 1 });
+  const ready = transport.call(call, options).then(() => {
+    throw new ResponseError(
+      `rpc: ${call.method} answered, but the ${transport.protocol} transport has no server push; use a tcp:// or msgpack:// URL`,
+    );
+  });
+  ready.catch((err: unknown) => queue.end(err));
+  return Object.assign(queue, {
+    ready,
+    async close() {
+      await queue.return();
+    },
+  });
 }
 
 function isControl(key: string): boolean {

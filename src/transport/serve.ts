@@ -31,7 +31,10 @@ export interface ServeOptions extends RegistryOptions {
 /** Listener is one address a server answers on, as a client URL. */
 export interface Listener {
   readonly protocol: string;
+  /** Where it listens, e.g. `http://127.0.0.1:8000/jsonrpc` or `tcp://127.0.0.1:8001`. */
   readonly url: string;
+  /** The URL to give `createClient` for this listener, e.g. `jsonrpc+http://127.0.0.1:8000/jsonrpc`. */
+  readonly clientUrl: string;
 }
 
 /** RpcServer is a running server. */
@@ -88,7 +91,9 @@ export async function serve(service: Service | Registry, options: ServeOptions =
       closers.push((deadline) => drainHttpServer(server, deadline));
       const port = await listen(server, httpPort, host);
       for (const p of httpProtocols) {
-        listeners.push({ protocol: p.name, url: `http://${hostForUrl(host)}:${port}${p.http.paths[0]}` });
+        const where = `//${hostForUrl(host)}:${port}${p.http.paths[0]}`;
+        const scheme = p.schemes.find((s) => s.endsWith('http:')) ?? 'http:';
+        listeners.push({ protocol: p.name, url: `http:${where}`, clientUrl: `${scheme}${where}` });
       }
     }
     for (const p of active) {
@@ -98,7 +103,8 @@ export async function serve(service: Service | Registry, options: ServeOptions =
       const stream: StreamServer = p.stream.createServer(registry, limits);
       closers.push((deadline) => stream.drain(deadline));
       const port = await listen(stream.server, configured ?? p.stream.defaultPort, host);
-      listeners.push({ protocol: p.name, url: `${p.schemes[0]}//${hostForUrl(host)}:${port}` });
+      const url = `${p.schemes[0]}//${hostForUrl(host)}:${port}`;
+      listeners.push({ protocol: p.name, url, clientUrl: url });
     }
   } catch (err) {
     await close(0);

@@ -1,0 +1,212 @@
+/**
+ * The msgpack-rpc message layer: neutral calls, replies and pushes to and
+ * from length-prefixed MessagePack frames. Pure; no sockets. Wire format in
+ * docs/msgpack.md.
+ */
+import { Code, isRpcErrorShape, RpcError, type RpcErrorShape } from '../../rpc/errors.js';
+import { type Id, type Params, type Push, PushMethod, type Reply } from '../../rpc/message.js';
+import type {
+  ClientIncoming,
+  Incoming,
+  Limits,
+  OutgoingCall,
+  StreamClientCodec,
+  StreamServerCodec,
+} from '../types.js';
+import { createFramer } from './framing.js';
+import { DecodeError, decodeValue, encodeFrame } from './values.js';
+
+/** MessageType is the first element of every msgpack-rpc message. */
+export const MessageType = { Request: 0, Response: 1, Notification: 2 } as const;
+
+/**
+ * CLIENT_MAX_DEPTH is the deepest nesting a client accepts in a reply or push. Servers
+ * enforce their own (lower) `maxDepth` on what they receive.
+ */
+export const CLIENT_MAX_DEPTH = 512;
+
+/**
+ * serverCodec is the server side of the wire format. `decode` never throws: a frame
+ * that is not MessagePack of the supported subset is answered with msgid nil and
+ * {@link Code.ParseError} (or {@link Code.LimitExceeded} when nested too deep), and
+ * the connection stays open since framing is intact; a message of the wrong shape gets
+ * {@link Code.InvalidRequest} with its msgid when it has a usable one. A frame over the
+ * size limit is a FrameError carrying the same kind of error frame, and the connection
+ * closes. Encoders never throw: a value that cannot be encoded becomes an internal error.
+ */
+export const serverCodec: StreamServerCodec = {
+  createFramer(limits: Limits) {
+    return createFramer({
+      maxBytes: limits.maxMessageBytes,
+      tooLarge: (length, max) =>
+        errorFrame(null, {
+          code: Code.LimitExceeded,
+          message: `msgpack: frame of ${length} bytes exceeds the limit of ${max}`,
+        }),
+    });
+  },
+
+  decode(frame: Buffer, limits: Limits): Incoming {
+    let msg: unknown;
+    try {
+      msg = decodeValue(frame, limits.maxDepth);
+    } catch (err) {
+      const e = err instanceof DecodeError ? err : new DecodeError('msgpack: undecodable frame');
+      return refuse(null, e.code, e.message);
+    }
+    if (!Array.isArray(msg)) return refuse(null, Code.InvalidRequest, 'msgpack: a message must be an array');
+    switch (msg[0]) {
+      case MessageType.Request: {
+        const id = msg[1];
+        if (!isMsgId(id))
+          return refuse(null, Code.InvalidRequest, 'msgpack: a request msgid must be an unsigned integer');
+        if (msg.length !== 4)
+          return refuse(id, Code.InvalidRequest, 'msgpack: a request is [0, msgid, method, params]');
+        if (typeof msg[2] !== 'string')
+          return refuse(id, Code.InvalidRequest, 'msgpack: a request method must be a string');
+        if (!isParams(msg[3]))
+          return refuse(id, Code.InvalidRequest, 'msgpack: request params must be an array or a map');
+        return { kind: 'call', call: { id, method: msg[2], params: msg[3] } };
+      }
+      case MessageType.Notification:
+        // A notification gets no reply, even a malformed one.
+        if (msg.length !== 3 || typeof msg[1] !== 'string' || !isParams(msg[2])) return { kind: 'ignore' };
+        return { kind: 'call', call: { method: msg[1], params: msg[2] } };
+      case MessageType.Response:
+        // The server never sends requests, so there is nothing to match a response to;
+        // answering it could start two confused peers answering each other forever.
+        return { kind: 'ignore' };
+      default:
+        return refuse(
+          null,
+          Code.InvalidRequest,
+          'msgpack: message type must be 0 (request) or 2 (notification)',
+        );
+    }
+  },
+
+  encodeReply(reply: Reply): Uint8Array {
+    const id = reply.id ?? null;
+    if (!reply.ok) return errorFrame(id, reply.error.toShape());
+    try {
+      return encodeFrame([MessageType.Response, id, null, reply.result ?? null]);
+    } catch {
+      return errorFrame(id, { code: Code.Internal, message: 'msgpack: the result could not be encoded' });
+    }
+  },
+
+  encodePush(push: Push): Uint8Array {
+    if (push.kind === 'event') {
+      try {
+        return encodeFrame([MessageType.Notification, PushMethod.Event, [push.subscription, push.event]]);
+      } catch {
+        // The peer learns the stream is broken rather than missing an event silently.
+        const error = { code: Code.Internal, message: 'msgpack: an event could not be encoded' };
+        return encodeFrame([MessageType.Notification, PushMethod.End, [push.subscription, error]]);
+      }
+    }
+    const params = push.error === undefined ? [push.subscription] : [push.subscription, push.error.toShape()];
+    try {
+      return encodeFrame([MessageType.Notification, PushMethod.End, params]);
+    } catch {
+      return encodeFrame([MessageType.Notification, PushMethod.End, [push.subscription, internal()]]);
+    }
+  },
+};
+
+/**
+ * clientCodec is the client side of the wire format.
+ * `encodeCall` and `encodeNotify` throw when the params cannot be encoded (a symbol, a
+ * bigint beyond 64 bits, an invalid Date); `decode` never throws.
+ */
+export const clientCodec: StreamClientCodec = {
+  createFramer(maxMessageBytes: number) {
+    return createFramer({ maxBytes: maxMessageBytes });
+  },
+
+  encodeCall(id: number, call: OutgoingCall): Uint8Array {
+    return encodeFrame([MessageType.Request, id, call.method, call.params]);
+  },
+
+  encodeNotify(call: OutgoingCall): Uint8Array {
+    return encodeFrame([MessageType.Notification, call.method, call.params]);
+  },
+
+  decode(frame: Buffer): ClientIncoming {
+    let msg: unknown;
+    try {
+      msg = decodeValue(frame, CLIENT_MAX_DEPTH);
+    } catch (err) {
+      return { kind: 'invalid', message: err instanceof Error ? err.message : 'msgpack: undecodable frame' };
+    }
+    if (!Array.isArray(msg)) return { kind: 'invalid', message: 'msgpack: a message must be an array' };
+    if (msg[0] === MessageType.Response && msg.length === 4) return decodeResponse(msg[1], msg[2], msg[3]);
+    if (msg[0] === MessageType.Notification && msg.length === 3 && Array.isArray(msg[2])) {
+      const push = decodePush(msg[1], msg[2]);
+      if (push !== undefined) return { kind: 'push', push };
+    }
+    return { kind: 'invalid', message: 'msgpack: not a response or a known notification' };
+  },
+};
+
+function decodeResponse(id: unknown, error: unknown, result: unknown): ClientIncoming {
+  if (id === null) {
+    // The server could not read something we sent and could not tell which call it was.
+    const detail = isRpcErrorShape(error) ? `${error.code} ${error.message}` : 'no detail';
+    return { kind: 'invalid', message: `msgpack: server error without msgid: ${detail}` };
+  }
+  if (!isMsgId(id))
+    return { kind: 'invalid', message: 'msgpack: a response msgid must be an unsigned integer' };
+  if (error === null) return { kind: 'reply', reply: { id, ok: true, result } };
+  if (isRpcErrorShape(error))
+    return { kind: 'reply', reply: { id, ok: false, error: RpcError.fromShape(error) } };
+  // Other msgpack-rpc servers often send the error as a bare string.
+  if (typeof error === 'string')
+    return { kind: 'reply', reply: { id, ok: false, error: new RpcError(Code.Internal, error) } };
+  return { kind: 'invalid', message: 'msgpack: a response error must be nil or {code, message}', id };
+}
+
+function decodePush(method: unknown, params: readonly unknown[]): Push | undefined {
+  const subscription = params[0];
+  if (typeof subscription !== 'number' || !Number.isSafeInteger(subscription)) return undefined;
+  if (method === PushMethod.Event && params.length === 2)
+    return { kind: 'event', subscription, event: params[1] };
+  if (method === PushMethod.End && params.length === 1) return { kind: 'end', subscription };
+  if (method === PushMethod.End && params.length === 2 && isRpcErrorShape(params[1]))
+    return { kind: 'end', subscription, error: RpcError.fromShape(params[1]) };
+  return undefined;
+}
+
+/** isMsgId accepts an unsigned integer msgid (msgpack-rpc uses uint32; up to 2^53 − 1 is allowed). */
+function isMsgId(id: unknown): id is number {
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
+}
+
+function isParams(p: unknown): p is Params {
+  if (Array.isArray(p)) return true;
+  if (typeof p !== 'object' || p === null) return false;
+  // Decoded maps are plain objects; bins (Buffer) and timestamps (Date) are not params.
+  const proto = Object.getPrototypeOf(p);
+  return proto === Object.prototype || proto === null;
+}
+
+function refuse(id: Id, code: number, message: string): Incoming {
+  return { kind: 'reply', reply: { id, ok: false, error: new RpcError(code, message) } };
+}
+
+function internal(): RpcErrorShape {
+  return { code: Code.Internal, message: 'msgpack: an error could not be encoded' };
+}
+
+// An error response; if its `data` cannot be encoded, it is sent without it.
+function errorFrame(id: Id, shape: RpcErrorShape): Uint8Array {
+  try {
+    return encodeFrame([MessageType.Response, id, shape, null]);
+  } catch {
+    try {
+      return encodeFrame([MessageType.Response, id, { code: shape.code, message: shape.message }, null]);
+    } catch {
+      return encodeFrame([MessageType.Response, id, internal(), null]);
+    }
+  }
+}

@@ -5,12 +5,14 @@
  * Exports: protocols, protocolFor.
  */
 import { jsonRpc } from './jsonrpc/index.js';
+import { msgPack } from './msgpack/index.js';
 import type { Protocol } from './types.js';
 
 /** protocols are the wire protocols polyrpc serves and calls, in listing order. */
 export const protocols: readonly Protocol[] = [
   // xmlrpc, jsonrpc and msgpack register here, one line each.
   jsonRpc,
+  msgPack,
 ];
 
 /**

@@ -1,0 +1,23 @@
+/**
+ * MessagePack-RPC over TCP: each message is a 4-byte big-endian length and one
+ * MessagePack value, a msgpack-rpc request `[0, msgid, method, params]`, response
+ * `[1, msgid, error, result]` or notification `[2, method, params]`; server push uses
+ * `rpc.event` / `rpc.end` notifications. The wire format, type mapping and limits are
+ * described in `docs/msgpack.md`.
+ *
+ * Exports: msgPack, the {@link Protocol} registered in `src/transport/index.ts`.
+ */
+import type { Protocol } from '../types.js';
+import { createTransport } from './client.js';
+import { stream } from './server.js';
+
+/**
+ * msgPack serves a registry on TCP (default port 8002) and calls servers at
+ * `msgpack://` and `msgpack+tcp://` URLs.
+ */
+export const msgPack: Protocol = {
+  name: 'msgpack',
+  schemes: ['msgpack:', 'msgpack+tcp:'],
+  createTransport,
+  stream,
+};

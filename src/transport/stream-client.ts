@@ -37,6 +37,8 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Runs synchronously when the reply arrives, before any later frame is handled. */
+  onReply: ((reply: Reply) => void) | undefined;
 }
 
 interface Link {
@@ -116,7 +118,10 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
 
   const settle = (reply: Reply): void => {
     if (typeof reply.id !== 'number') return;
-    take(reply.id)?.resolve(reply);
+    const p = take(reply.id);
+    if (p === undefined) return;
+    p.onReply?.(reply);
+    p.resolve(reply);
   };
 
   const open = (): Link => {
@@ -124,10 +129,14 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
     const socket = connect({ host: init.host, port: init.port, noDelay: true });
     const framer = codec.createFramer(maxBytes);
     let connectError: TransportError | undefined;
+    let connected = false;
     const ready = new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
+      socket.once('connect', () => {
+        connected = true;
+        resolve();
+      });
       socket.once('error', (err) => {
-        if (socket.connecting) {
+        if (!connected) {
           const where = `${init.host}:${init.port}`;
           connectError = new TransportError(
             'connect',
@@ -168,12 +177,22 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
   };
 
   // register allocates an id and a pending entry; the caller writes the frame.
-  const register = (options: CallOptions | undefined): { id: number; reply: Promise<Reply> } => {
+  const register = (
+    options: CallOptions | undefined,
+    onReply?: (reply: Reply) => void,
+  ): { id: number; reply: Promise<Reply> } => {
     nextId = nextId >= MAX_ID ? 1 : nextId + 1;
     const id = nextId;
     const signal = options?.signal;
     const reply = new Promise<Reply>((resolve, reject) => {
-      const entry: Pending = { resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
+      const entry: Pending = {
+        resolve,
+        reject,
+        timer: undefined,
+        signal: undefined,
+        onAbort: undefined,
+        onReply,
+      };
       const timeout = options?.timeout ?? defaultTimeout;
       if (timeout > 0) {
         entry.timer = setTimeout(() => {
@@ -280,18 +299,28 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
         unsubscribe();
       },
     });
-    const ready = transport.call(call, options).then((result) => {
-      if (typeof result !== 'number') {
-        throw new ResponseError(`${protocol}: ${call.method} did not return a subscription id`);
-      }
-      subId = result;
-      if (done) {
-        subscriptions.set(subId, queue);
-        unsubscribe();
-        return;
-      }
+    // The subscription is registered the moment its reply is read, so events that
+    // follow the reply in the same chunk find it.
+    const onReply = (reply: Reply): void => {
+      if (!reply.ok || typeof reply.result !== 'number') return;
+      subId = reply.result;
       subscriptions.set(subId, queue);
-    });
+      if (done) unsubscribe();
+    };
+    const refused = usable(options);
+    let ready: Promise<void>;
+    if (refused !== undefined) ready = Promise.reject(refused);
+    else {
+      const conn = open();
+      const { id, reply } = register(options, onReply);
+      conn.out.write(codec.encodeCall(id, call));
+      ready = reply.then((r) => {
+        const result = unwrap(r);
+        if (typeof result !== 'number') {
+          throw new ResponseError(`${protocol}: ${call.method} did not return a subscription id`);
+        }
+      });
+    }
     ready.catch((err: unknown) => queue.end(err));
     const sub: RemoteSubscription<unknown> = Object.assign(queue, {
       ready,

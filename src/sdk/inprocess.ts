@@ -36,7 +36,11 @@ export function createInProcessTransport(
   let closed = false;
   const inFlight = new Set<(e: Error) => void>();
 
-  const call = (c: OutgoingCall, opts: CallOptions | undefined): Promise<unknown> => {
+  const call = (
+    c: OutgoingCall,
+    opts: CallOptions | undefined,
+    onResult?: (result: unknown) => void,
+  ): Promise<unknown> => {
     if (closed) return Promise.reject(new TransportError('closed', 'inprocess: client closed'));
     const id = ++nextId;
     return new Promise((resolve, reject) => {
@@ -67,6 +71,7 @@ export function createInProcessTransport(
         done();
         if (reply === null) reject(new ResponseError('inprocess: no reply'));
         else if (reply.ok) {
+          onResult?.(reply.result); // a subscription's queue exists before its first event
           resolve(reply.result);
           reply.onSent?.();
         } else reject(reply.error);
@@ -99,7 +104,7 @@ export function createInProcessTransport(
 
   return {
     protocol: 'inprocess',
-    call,
+    call: (c, opts) => call(c, opts),
     async notify(c) {
       await dispatch(registry, { method: c.method, params: c.params }, context);
     },

@@ -47,7 +47,8 @@ class PendingCall implements PromiseLike<unknown>, AsyncIterable<unknown> {
 
   #subscribe(): RemoteSubscription<unknown> {
     if (this.#subscription !== undefined) return this.#subscription;
-    if (this.#promise !== undefined) throw new Error(`rpc: ${this[OUTGOING].method} was already sent as a call`);
+    if (this.#promise !== undefined)
+      throw new Error(`rpc: ${this[OUTGOING].method} was already sent as a call`);
     this.#subscription =
       this.transport.subscribe?.(this[OUTGOING], this.options) ??
       withoutPush(this.transport, this[OUTGOING], this.options);

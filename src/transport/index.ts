@@ -7,10 +7,12 @@
 import { jsonRpc } from './jsonrpc/index.js';
 import { msgPack } from './msgpack/index.js';
 import type { Protocol } from './types.js';
+import { xmlRpc } from './xmlrpc/index.js';
 
 /** protocols are the wire protocols polyrpc serves and calls, in listing order. */
 export const protocols: readonly Protocol[] = [
   // xmlrpc, jsonrpc and msgpack register here, one line each.
+  xmlRpc,
   jsonRpc,
   msgPack,
 ];

@@ -1,0 +1,191 @@
+/**
+ * Shared node:http plumbing for every protocol served over HTTP (XML-RPC on `/RPC2`
+ * and `/`, JSON-RPC on `/jsonrpc`): routing by path, the POST-only rule, the body
+ * size limit, timeouts, keep-alive, and a graceful drain.
+ *
+ * Exports: createHttpServer, drainHttpServer.
+ */
+import http from 'node:http';
+import type { Registry } from '../rpc/registry.js';
+import type { HttpBinding, HttpHandler, HttpRequestInfo, HttpResult, Limits } from './types.js';
+
+interface ServerState {
+  draining: boolean;
+}
+
+const states = new WeakMap<http.Server, ServerState>();
+
+function send(
+  res: http.ServerResponse,
+  state: ServerState,
+  status: number,
+  contentType: string,
+  body: string | Uint8Array | null,
+  close = false,
+  extra?: Readonly<Record<string, string>>,
+): void {
+  if (res.destroyed || res.writableEnded) return; // the client went away
+  const headers: Record<string, string | number> = extra === undefined ? {} : { ...extra };
+  if (close || state.draining) headers.Connection = 'close';
+  if (body === null) {
+    res.writeHead(status === 200 ? 204 : status, headers);
+    res.end();
+    return;
+  }
+  headers['Content-Type'] = contentType;
+  headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+// A body we will not read: say so and close, rather than let node drain it for us.
+function hasBody(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function tooLarge(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  state: ServerState,
+  max: number,
+): void {
+  req.removeAllListeners('data');
+  req.pause(); // stop reading: the rest of the body is never buffered
+  send(res, state, 413, 'text/plain', `http: request body exceeds ${max} bytes\n`, true);
+}
+
+function readAndHandle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  state: ServerState,
+  handler: HttpHandler,
+  info: HttpRequestInfo,
+  max: number,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > max) {
+      over = true;
+      tooLarge(req, res, state, max);
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (over) return;
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    handler(body, info).then(
+      (result: HttpResult) => send(res, state, result.status ?? 200, result.contentType, result.body),
+      () => send(res, state, 500, 'text/plain', 'http: internal error\n'),
+    );
+  });
+  req.on('error', () => {
+    // aborted by the client or timed out by node: nobody is left to answer
+  });
+}
+
+/**
+ * createHttpServer returns an unlistened HTTP/1.1 server (keep-alive) that routes
+ * `POST` requests by path to the bindings' handlers. What it guarantees, whatever the
+ * binding:
+ *
+ * - an unknown path is 404; a known path with any method but POST is 405 with
+ *   `Allow: POST`;
+ * - a body over `limits.maxMessageBytes` is 413 as soon as that is known (from
+ *   `Content-Length`, else while counting), the rest is not read and the connection
+ *   closes;
+ * - a request must arrive whole within `limits.requestTimeoutMs` (headers included),
+ *   headers are capped at `limits.maxHeaderBytes`, and an idle keep-alive connection
+ *   closes after `limits.idleTimeoutMs`;
+ * - every response carries a correct `Content-Length`.
+ *
+ * Handlers are built once per server. Call {@link drainHttpServer} to stop it.
+ * @throws Error when two bindings claim the same path.
+ */
+export function createHttpServer(
+  registry: Registry,
+  bindings: readonly HttpBinding[],
+  limits: Limits,
+): http.Server {
+  const routes = new Map<string, HttpHandler>();
+  for (const binding of bindings) {
+    const handler = binding.createHandler(registry, limits);
+    for (const path of binding.paths) {
+      if (routes.has(path)) throw new Error(`http: two bindings claim the path ${path}`);
+      routes.set(path, handler);
+    }
+  }
+  const state: ServerState = { draining: false };
+  const max = limits.maxMessageBytes;
+  const server = http.createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.requestTimeoutMs,
+      // node checks the two timeouts above on this period (30 s by default).
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))),
+      keepAlive: true,
+      noDelay: true,
+    },
+    (req, res) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const handler = routes.get(q < 0 ? url : url.slice(0, q));
+      if (handler === undefined) {
+        send(res, state, 404, 'text/plain', 'http: not found\n', hasBody(req));
+        return;
+      }
+      if (req.method !== 'POST') {
+        send(res, state, 405, 'text/plain', 'http: only POST is served here\n', hasBody(req), {
+          Allow: 'POST',
+        });
+        return;
+      }
+      const declared = req.headers['content-length'];
+      if (declared !== undefined && Number(declared) > max) {
+        tooLarge(req, res, state, max);
+        return;
+      }
+      const socket = req.socket;
+      const info: HttpRequestInfo = {
+        path: q < 0 ? url : url.slice(0, q),
+        contentType: req.headers['content-type'],
+        peer:
+          socket.remoteAddress === undefined
+            ? undefined
+            : { address: socket.remoteAddress, port: socket.remotePort ?? 0 },
+      };
+      readAndHandle(req, res, state, handler, info, max);
+    },
+  );
+  server.keepAliveTimeout = limits.idleTimeoutMs;
+  states.set(server, state);
+  return server;
+}
+
+/**
+ * drainHttpServer stops `server` gracefully: it stops accepting connections, closes
+ * idle keep-alive connections, lets requests in flight finish (their responses carry
+ * `Connection: close`), and after `deadlineMs` closes whatever is still open. It
+ * resolves once every connection is closed. Safe to call on a server that is not
+ * listening.
+ */
+export async function drainHttpServer(server: http.Server, deadlineMs: number): Promise<void> {
+  const state = states.get(server);
+  if (state !== undefined) state.draining = true;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // A response finishing after this point leaves its socket idle (or closing): sweep.
+  const sweep = setInterval(() => server.closeIdleConnections(), 25);
+  const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
+  }
+}

@@ -8,7 +8,9 @@ export interface LineSocket {
   send(data: string | Buffer): void;
   /** next resolves the next line received (without its newline); rejects after `ms`. */
   next(ms?: number): Promise<string>;
-  /** closed resolves once the server has closed the connection. */
+  /** ended resolves once the server has ended its side (or the socket closed). */
+  readonly ended: Promise<void>;
+  /** closed resolves once the socket has closed. */
   readonly closed: Promise<void>;
   close(): void;
 }
@@ -34,9 +36,11 @@ export async function connectLines(port: number): Promise<LineSocket> {
   });
   socket.on('error', () => {});
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const ended = new Promise<void>((resolve) => socket.once('end', resolve).once('close', () => resolve()));
   return {
     socket,
     closed,
+    ended,
     send: (data) => {
       socket.write(typeof data === 'string' ? `${data}\n` : data);
     },

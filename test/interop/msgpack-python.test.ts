@@ -1,0 +1,89 @@
+/**
+ * Interop: the Python client in examples/ (Debian's python3-msgpack, /usr/bin/python3)
+ * against our msgpack server: calls, errors, echo of every value kind, and a chat
+ * message pushed to a subscribed room.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoService } from '../../src/demo/service.js';
+import { createRegistry } from '../../src/rpc/registry.js';
+import { msgPack } from '../../src/transport/msgpack/index.js';
+import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('../../examples/python-msgpack-client.py', import.meta.url));
+
+let server: StreamServer;
+let port: number;
+
+beforeAll(async () => {
+  server = msgPack.stream!.createServer(createRegistry(createDemoService()), defaultLimits);
+  await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+  port = (server.server.address() as { port: number }).port;
+});
+
+afterAll(() => server.drain(1000));
+
+function runPython(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const hasPythonMsgpack = existsSync(PYTHON);
+
+describe.skipIf(!hasPythonMsgpack)('python3-msgpack client ↔ our msgpack server', () => {
+  it('passes every check of examples/python-msgpack-client.py --check', async () => {
+    const { code, stdout, stderr } = await runPython(['127.0.0.1', String(port), '--check']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const oks = stdout.trim().split('\n');
+    for (const name of [
+      'add',
+      'hypotenuse',
+      'credentials.lookup',
+      'credentials.lookup 404',
+      'method not found',
+      'invalid params',
+      'echo nil',
+      'echo int64 edges',
+      'echo uint64 max',
+      'echo beyond 32 bits',
+      'echo bin',
+      'echo __proto__ key',
+      'echo timestamp before 1970',
+      'echo timestamp after 2106',
+      'echo float32',
+      'chat.subscribe',
+      'chat push',
+      'rpc.unsubscribe',
+    ])
+      expect(oks).toContain(`ok ${name}`);
+    expect(oks.length).toBe(34);
+  });
+
+  it('runs the tour that the example prints by default', async () => {
+    const { code, stdout } = await runPython(['127.0.0.1', String(port)]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('add(3, 5) = 8');
+    expect(stdout).toContain("credentials.lookup('Gallifreyan') failed: 404 Unknown species: Gallifreyan");
+    expect(stdout).toContain('echo(2**64 - 1) = 18446744073709551615');
+    expect(stdout).toMatch(/pushed: \{.*'text': 'hi from Python'/);
+  });
+});

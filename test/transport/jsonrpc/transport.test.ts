@@ -11,6 +11,7 @@ import { createRegistry } from '../../../src/rpc/registry.js';
 import { defineService, param, procedure } from '../../../src/rpc/service.js';
 import { createClient } from '../../../src/sdk/index.js';
 import { TransportError } from '../../../src/transport/errors.js';
+import { createHttpServer, drainHttpServer } from '../../../src/transport/http.js';
 import { jsonRpc } from '../../../src/transport/jsonrpc/index.js';
 import {
   type ClientTransport,
@@ -40,7 +41,7 @@ let tcpUrl: string;
 let slowUrl: string;
 let httpUrl: string;
 
-/** A minimal node:http mount for one HttpBinding (the shared http.ts does the real job). */
+/** A bare node:http mount for one HttpBinding, for handlers the shared server should not meet. */
 function mountHttp(binding: HttpBinding): Server {
   const handler = binding.createHandler(registry, defaultLimits);
   return createServer((req, res) => {
@@ -69,7 +70,7 @@ const listen = async (s: Server | StreamServer['server']): Promise<number> => {
 beforeAll(async () => {
   stream = jsonRpc.stream!.createServer(registry, defaultLimits);
   slow = jsonRpc.stream!.createServer(createRegistry(slowService), defaultLimits);
-  http = mountHttp(jsonRpc.http!);
+  http = createHttpServer(registry, [jsonRpc.http!], defaultLimits);
   tcpUrl = `tcp://127.0.0.1:${await listen(stream.server)}`;
   slowUrl = `jsonrpc+tcp://127.0.0.1:${await listen(slow.server)}`;
   httpUrl = `jsonrpc+http://127.0.0.1:${await listen(http)}/jsonrpc`;
@@ -78,7 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stream.drain(1000);
   await slow.drain(1000);
-  await new Promise<void>((resolve) => http.close(() => resolve()));
+  await drainHttpServer(http, 1000);
 });
 
 const transportFor = (url: string): ClientTransport => jsonRpc.createTransport(new URL(url), {});
@@ -275,5 +276,58 @@ describe('jsonrpc client failures', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('POST /jsonrpc on the shared HTTP server', () => {
+  const post = async (body: string): Promise<{ status: number; type: string | null; text: string }> => {
+    const res = await fetch(httpUrl.replace('jsonrpc+http:', 'http:'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  };
+
+  it('answers a call with 200 and a JSON body', async () => {
+    const res = await post('{"jsonrpc":"2.0","method":"add","params":[2,3],"id":null}');
+    expect(res.status).toBe(200);
+    expect(res.type).toMatch(/^application\/json/);
+    expect(JSON.parse(res.text)).toEqual({ jsonrpc: '2.0', id: null, result: 5 });
+  });
+
+  it('answers a notification and a batch of only notifications with an empty 204', async () => {
+    for (const body of [
+      '{"jsonrpc":"2.0","method":"add","params":[2,3]}',
+      '{"jsonrpc":"2.0","method":"nope"}',
+      '[{"jsonrpc":"2.0","method":"add","params":[1,1]},{"jsonrpc":"2.0","method":"nope"}]',
+    ]) {
+      const res = await post(body);
+      expect(res.status).toBe(204);
+      expect(res.text).toBe('');
+    }
+  });
+
+  it('answers bad JSON, an empty batch and a mixed batch like TCP does', async () => {
+    expect(JSON.parse((await post('{"jsonrpc":')).text)).toMatchObject({
+      id: null,
+      error: { code: Code.ParseError },
+    });
+    expect(JSON.parse((await post('[]')).text)).toMatchObject({
+      id: null,
+      error: { code: Code.InvalidRequest },
+    });
+    const mixed = JSON.parse(
+      (
+        await post(
+          '[{"jsonrpc":"2.0","method":"add","params":[1,2],"id":1},{"jsonrpc":"2.0","method":"add"},5]',
+        )
+      ).text,
+    ) as { id: unknown }[];
+    expect(mixed).toHaveLength(2);
+    expect(mixed).toContainEqual({ jsonrpc: '2.0', id: 1, result: 3 });
+    expect(mixed).toContainEqual(
+      expect.objectContaining({ id: null, error: expect.objectContaining({ code: Code.InvalidRequest }) }),
+    );
   });
 });

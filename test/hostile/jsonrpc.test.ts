@@ -2,7 +2,6 @@
  * Hostile input against the JSON-RPC TCP server: each gets its error, the server
  * stays up, and a bystander connection keeps working throughout.
  */
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoService } from '../../src/demo/service.js';
 import { Code } from '../../src/rpc/errors.js';
@@ -38,6 +37,12 @@ async function stillServing(): Promise<void> {
   expect(JSON.parse(await fresh.next())).toEqual({ jsonrpc: '2.0', id: 'fresh', result: 4 });
   fresh.close();
 }
+
+/** drained resolves on the socket's next 'drain' (a reset shows up as `closed` instead). */
+const drained = (sock: LineSocket): Promise<void> =>
+  new Promise((resolve) => {
+    sock.socket.once('drain', resolve);
+  });
 
 const errorOf = (line: string): { id: unknown; code: number } => {
   const r = JSON.parse(line) as { id: unknown; error: { code: number; message: string } };
@@ -81,7 +86,7 @@ describe('hostile input over JSON-RPC/TCP', () => {
     try {
       // Bounded: at most 50 MB in 64 KiB chunks, honouring backpressure, until the server ends.
       while (sent < 50 * 1024 * 1024 && !ended) {
-        if (!sock.socket.write(chunk)) await Promise.race([once(sock.socket, 'drain'), sock.ended]);
+        if (!sock.socket.write(chunk)) await Promise.race([drained(sock), sock.ended]);
         sent += chunk.length;
         peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
       }
@@ -201,5 +206,44 @@ describe('hostile input over JSON-RPC/TCP', () => {
     } finally {
       sock.close();
     }
+  });
+});
+
+describe('connection limits over JSON-RPC/TCP', () => {
+  const limits = { ...defaultLimits, idleTimeoutMs: 150, maxBufferedBytes: 256 * 1024 };
+  let small: StreamServer;
+  let smallPort: number;
+
+  beforeAll(async () => {
+    small = jsonRpc.stream!.createServer(createRegistry(createDemoService()), limits);
+    await new Promise<void>((resolve) => small.server.listen(0, '127.0.0.1', resolve));
+    smallPort = (small.server.address() as { port: number }).port;
+  });
+  afterAll(() => small.drain(1000));
+
+  it('closes an idle connection', async () => {
+    const sock = await connectLines(smallPort);
+    const started = Date.now();
+    await sock.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+  });
+
+  it('cuts off a client that never reads its responses', async () => {
+    const sock = await connectLines(smallPort);
+    sock.socket.pause(); // never read
+    const request = Buffer.from(
+      `${JSON.stringify({ jsonrpc: '2.0', method: 'echo', params: ['x'.repeat(16 * 1024)], id: 1 })}\n`,
+    );
+    let closed = false;
+    void sock.closed.then(() => {
+      closed = true;
+    });
+    // Bounded: at most 64 MiB of responses asked for.
+    for (let i = 0; i < 4096 && !closed; i++) {
+      if (!sock.socket.write(request)) await Promise.race([drained(sock), sock.closed]);
+    }
+    await sock.closed;
+    expect(closed).toBe(true);
+    await stillServing();
   });
 });

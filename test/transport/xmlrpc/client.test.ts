@@ -164,10 +164,13 @@ describe('xmlrpc client failures', () => {
     }
   });
 
-  it('accepts xmlrpc+http URLs and rejects other schemes', () => {
-    expect(xmlRpc.createTransport(new URL(demo.url.replace('http:', 'xmlrpc+http:')), {}).protocol).toBe(
-      'xmlrpc',
-    );
+  it('accepts xmlrpc+http URLs and rejects other schemes', async () => {
+    const prefixed = xmlRpc.createTransport(new URL(demo.url.replace('http:', 'xmlrpc+http:')), {});
+    try {
+      expect(await prefixed.call({ method: 'add', params: [20, 22] })).toBe(42);
+    } finally {
+      await prefixed.close();
+    }
     expect(() => xmlRpc.createTransport(new URL('tcp://127.0.0.1:1'), {})).toThrow(TypeError);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * Server push over JSON-RPC/TCP: two subscribers, a third client sends (over XML-RPC
- * when it is registered, else JSON-RPC over HTTP); each subscriber gets every message
- * once, in order. Plus the raw wire exchange that docs/jsonrpc.md documents.
+ * Server push over JSON-RPC/TCP: two subscribers, a third client sends over XML-RPC;
+ * each subscriber gets every message once, in order. Plus the raw wire exchange
+ * that docs/jsonrpc.md documents.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoService, type DemoService } from '../../src/demo/service.js';
@@ -16,10 +16,9 @@ let senderUrl: string;
 beforeAll(async () => {
   server = await serve(createDemoService(), { httpPort: 0, ports: { jsonrpc: 0, msgpack: null } });
   const tcp = server.listeners.find((l) => l.protocol === 'jsonrpc' && l.url.startsWith('tcp:'));
-  const jsonHttp = server.listeners.find((l) => l.protocol === 'jsonrpc' && l.url.startsWith('http:'));
   const xml = server.listeners.find((l) => l.protocol === 'xmlrpc');
   tcpUrl = tcp!.url;
-  senderUrl = (xml ?? jsonHttp)!.clientUrl;
+  senderUrl = xml!.clientUrl;
 });
 
 afterAll(() => server.close(1000));
@@ -30,6 +29,7 @@ describe('jsonrpc push', () => {
     const a = createClient<DemoService>(tcpUrl);
     const b = createClient<DemoService>(tcpUrl);
     const sender = createClient<DemoService>(senderUrl);
+    expect(sender.$transport.protocol).toBe('xmlrpc');
     try {
       const subs = [a.chat.subscribe(room), b.chat.subscribe(room)];
       await Promise.all(subs.map((s) => s.ready));

@@ -1,0 +1,209 @@
+/**
+ * `polyrpc chat <url> <room>`: a line-oriented chat client for the demo service.
+ * Lines from stdin go out with `chat.send`; the room's messages come back through
+ * `chat.subscribe` where the protocol can push, else by polling `chat.history`.
+ */
+import { createInterface } from 'node:readline';
+import { Code, RpcError } from '../rpc/errors.js';
+import type { ClientTransport, RemoteSubscription } from '../transport/types.js';
+import { Exit, FatalError, milliseconds, parse, parseUrl, UsageError } from './args.js';
+import { clock } from './format.js';
+import { failureLine, openTransport, rpcErrorLine } from './remote.js';
+
+/** help is the usage text of `polyrpc chat`. */
+export const help = `Usage: polyrpc chat <url> <room> [options]
+
+Joins a chat room of the demo service. Each line read from stdin is sent to
+the room; every message in the room (yours included) prints as
+"[hh:mm:ss] nick: text". Messages are pushed on tcp:// and msgpack://; over
+http:// and jsonrpc+http:// the room is polled every 500 ms. Works with pipes:
+at the end of stdin it waits for its last messages to be sent, then exits 0.
+
+Options:
+  --nick <name>       your name in the room (default: $USER, else "anonymous")
+  --timeout <time>    per-call timeout: 10, 2.5s, 500ms (default 30s)
+  -h, --help          show this help
+
+Examples:
+  polyrpc chat tcp://127.0.0.1:8001 lobby --nick amy
+  polyrpc chat http://127.0.0.1:8000/RPC2 lobby --nick rory
+  echo "hello from a script" | polyrpc chat msgpack://127.0.0.1:8002 lobby --nick bot
+`;
+
+/** POLL_MS is how often a client without push polls `chat.history`. */
+const POLL_MS = 500;
+/** How long, after stdin ends, to wait for one's own last message to come back, in ms. */
+const ECHO_WAIT_MS = 1500;
+
+/** ChatLine is the part of a chat message that is printed. */
+export interface ChatLine {
+  readonly id?: unknown;
+  readonly nick?: unknown;
+  readonly text?: unknown;
+  readonly at?: unknown;
+}
+
+/** formatMessage renders a message as `[hh:mm:ss] nick: text`. */
+export function formatMessage(m: ChatLine): string {
+  return `[${clock(m.at)}] ${String(m.nick ?? 'anonymous')}: ${String(m.text ?? '')}`;
+}
+
+/** run executes `polyrpc chat` and resolves with the exit status once stdin has ended. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    nick: { type: 'string' },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) {
+    process.stdout.write(help);
+    return Exit.Ok;
+  }
+  const [urlText, room, ...extra] = positionals;
+  if (urlText === undefined) throw new UsageError('chat: missing <url>');
+  if (room === undefined) throw new UsageError('chat: missing <room>');
+  if (extra.length > 0) throw new UsageError(`chat: unexpected argument ${JSON.stringify(extra[0])}`);
+  const nick = typeof values.nick === 'string' ? values.nick : process.env.USER || 'anonymous';
+  const transport = openTransport(parseUrl(urlText), { timeout: milliseconds('timeout', values.timeout) });
+  try {
+    return await chat(transport, room, nick);
+  } finally {
+    await transport.close().catch(() => {});
+  }
+}
+
+async function chat(transport: ClientTransport, room: string, nick: string): Promise<number> {
+  let lastId = 0;
+  let failed: unknown;
+  let onFailure: () => void = () => {};
+  const broken = new Promise<void>((resolve) => {
+    onFailure = resolve;
+  });
+  const fail = (err: unknown): void => {
+    failed ??= err;
+    onFailure();
+  };
+  const show = (m: ChatLine): void => {
+    const id = typeof m.id === 'number' ? m.id : 0;
+    if (id !== 0 && id <= lastId) return; // already shown (a poll overlapping a push)
+    if (id > lastId) lastId = id;
+    process.stdout.write(`${formatMessage(m)}\n`);
+  };
+  const history = async (): Promise<ChatLine[]> => {
+    const list = await transport.call({ method: 'chat.history', params: [room, lastId, 1000] });
+    return Array.isArray(list) ? (list as ChatLine[]) : [];
+  };
+
+  // Start after the messages already in the room.
+  const skip = async (): Promise<void> => {
+    for (;;) {
+      const page = await history();
+      const last = page[page.length - 1];
+      if (last === undefined) return;
+      lastId = typeof last.id === 'number' ? last.id : lastId;
+      if (page.length < 1000) return;
+    }
+  };
+
+  let stopPushOrPoll: () => Promise<void>;
+  let pushed = false;
+  try {
+    const sub = await subscribe(transport, room);
+    await skip();
+    if (sub !== undefined) {
+      pushed = true;
+      const pump = (async () => {
+        for await (const m of sub) {
+          const id = (m as ChatLine).id;
+          // The subscription buffer dropped some: recover them from the history.
+          if (typeof id === 'number' && id > lastId + 1) for (const old of await history()) show(old);
+          show(m as ChatLine);
+        }
+      })().catch(fail);
+      stopPushOrPoll = async () => {
+        await sub.close().catch(() => {});
+        await pump;
+      };
+    } else {
+      const timer = setInterval(() => {
+        history().then((list) => list.forEach(show), fail);
+      }, POLL_MS);
+      stopPushOrPoll = async () => {
+        clearInterval(timer);
+        for (const m of await history().catch(() => [])) show(m);
+      };
+    }
+  } catch (err) {
+    throw new FatalError(`chat: ${failureLine(err).replace(/^polyrpc: /, '')}`);
+  }
+
+  const how = pushed ? 'push' : `polling every ${POLL_MS} ms`;
+  process.stderr.write(`polyrpc chat: joined ${room} as ${nick} (${how})\n`);
+
+  // Lines are sent one after another, so the room sees them in order.
+  let lastSent = 0;
+  let sending: Promise<void> = Promise.resolve();
+  const lines = createInterface({
+    input: process.stdin,
+    crlfDelay: Number.POSITIVE_INFINITY,
+    terminal: false,
+  });
+  const ended = new Promise<void>((resolve) => lines.once('close', resolve));
+  lines.on('line', (line) => {
+    const text = line.replace(/\r$/, '');
+    if (text.trim() === '') return;
+    sending = sending.then(async () => {
+      if (failed !== undefined) return;
+      try {
+        const sent = (await transport.call({ method: 'chat.send', params: [room, text, nick] })) as ChatLine;
+        if (typeof sent?.id === 'number') lastSent = Math.max(lastSent, sent.id);
+      } catch (err) {
+        if (err instanceof RpcError) process.stderr.write(`${rpcErrorLine(err)}\n`);
+        else fail(err);
+      }
+    });
+  });
+  const interrupted = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await Promise.race([ended, interrupted, broken]);
+  if (failed === undefined) {
+    await sending;
+    // Show one's own last message as the room saw it before leaving.
+    const deadline = Date.now() + ECHO_WAIT_MS;
+    while (lastId < lastSent && failed === undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  lines.close();
+  await stopPushOrPoll();
+  if (failed !== undefined) {
+    process.stderr.write(`${failureLine(failed)}\n`);
+    return Exit.Failure;
+  }
+  return Exit.Ok;
+}
+
+// subscribe returns a live subscription to the room, or undefined when the
+// protocol cannot push (the caller then polls).
+async function subscribe(
+  transport: ClientTransport,
+  room: string,
+): Promise<RemoteSubscription<unknown> | undefined> {
+  // Without push, check the server is there (and has the chat service) before polling it.
+  const probe = async (): Promise<undefined> => {
+    await transport.call({ method: 'chat.history', params: [room, 0, 1] });
+    return undefined;
+  };
+  if (transport.subscribe === undefined) return probe();
+  const sub = transport.subscribe({ method: 'chat.subscribe', params: [room] });
+  try {
+    await sub.ready;
+    return sub;
+  } catch (err) {
+    await sub.close().catch(() => {});
+    if (err instanceof RpcError && err.code === Code.Unsupported) return probe();
+    throw err;
+  }
+}

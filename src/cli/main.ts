@@ -1,0 +1,85 @@
+/**
+ * The `polyrpc` command: `serve`, `call`, `repl` and `chat`. Importing this module
+ * runs the CLI on `process.argv` (bin/polyrpc.js imports the compiled copy).
+ *
+ * Exit statuses: 0 success, 1 a remote procedure returned an error (`call`),
+ * 2 a usage error or a failure to load, listen or connect.
+ */
+import { Exit, FatalError, UsageError } from './args.js';
+import * as call from './call.js';
+import * as chat from './chat.js';
+import { failureLine } from './remote.js';
+import * as repl from './repl.js';
+import * as serve from './serve.js';
+
+interface Command {
+  readonly help: string;
+  run(argv: readonly string[]): Promise<number>;
+}
+
+const commands: Readonly<Record<string, Command>> = { serve, call, repl, chat };
+
+const help = `Usage: polyrpc <command> [args...] [options]
+
+One typed service over XML-RPC, JSON-RPC 2.0 and MessagePack.
+
+Commands:
+  serve [module]                  serve the demo service (or your module's) on every protocol
+  call <url> <method> [args...]   call one procedure and print the result as JSON
+  repl <url>                      a Node REPL with every remote procedure in scope
+  chat <url> <room> [--nick name] chat in a room of the demo service (stdin → room → stdout)
+
+URLs: http://host:8000/RPC2 (XML-RPC), tcp://host:8001 (JSON-RPC over TCP),
+jsonrpc+http://host:8000/jsonrpc (JSON-RPC over HTTP), msgpack://host:8002.
+
+Run "polyrpc <command> --help" for a command's options and examples.
+
+Examples:
+  polyrpc serve
+  polyrpc call http://127.0.0.1:8000/RPC2 add 2 3
+  polyrpc repl msgpack://127.0.0.1:8002
+  polyrpc chat tcp://127.0.0.1:8001 lobby --nick amy
+`;
+
+/** main runs the CLI on `argv` (the arguments after the script) and returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    const command = topic === undefined ? undefined : commands[topic];
+    if (name === undefined) {
+      process.stderr.write(help);
+      return Exit.Failure;
+    }
+    process.stdout.write(command?.help ?? help);
+    return Exit.Ok;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command === undefined) {
+    process.stderr.write(
+      `polyrpc: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})\n`,
+    );
+    process.stderr.write('Run "polyrpc --help" for usage.\n');
+    return Exit.Failure;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`polyrpc ${name}: ${err.message}\nRun "polyrpc ${name} --help" for usage.\n`);
+      return Exit.Failure;
+    }
+    if (err instanceof FatalError) {
+      process.stderr.write(`polyrpc ${err.message}\n`);
+      return Exit.Failure;
+    }
+    process.stderr.write(`${failureLine(err)}\n`);
+    return Exit.Failure;
+  }
+}
+
+const status = await main(process.argv.slice(2));
+process.exitCode = status;
+// Whatever a command leaves open (a keep-alive socket, a stdin handle) must not
+// keep the process alive; the timer itself does not hold the event loop.
+setTimeout(() => process.exit(status), 1000).unref();

@@ -1,0 +1,245 @@
+/**
+ * `polyrpc serve [module]`: the demo service, or a user's service, on every
+ * registered protocol until SIGINT/SIGTERM.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createDemoService } from '../demo/service.js';
+import type { Logger, Middleware } from '../rpc/registry.js';
+import type { Service } from '../rpc/service.js';
+import { protocols as registered } from '../transport/index.js';
+import { type RpcServer, serve } from '../transport/serve.js';
+import { Exit, FatalError, parse, port, UsageError } from './args.js';
+
+/** help is the usage text of `polyrpc serve`. */
+export const help = `Usage: polyrpc serve [module] [options]
+
+Serves the demo service (add, hypotenuse, credentials.lookup, echo, chat.*),
+or the service exported by a module, on every protocol at once, until
+SIGINT or SIGTERM. Prints one line per listener: "<protocol> <url>".
+
+The module (.js, .mjs, or .ts through tsx) must export the result of
+defineService() as its default export or as a named export "service":
+  import { defineService, procedure, param } from 'polyrpc';
+  export default defineService({ ... });
+
+Options:
+  --host <addr>           address to bind (default 127.0.0.1)
+  --http-port <n>         XML-RPC and JSON-RPC over HTTP (default 8000; 0 = any free port)
+  --jsonrpc-port <n>      JSON-RPC over TCP (default 8001; 0 = any free port)
+  --msgpack-port <n>      MessagePack over TCP (default 8002; 0 = any free port)
+  --protocols <list>      comma-separated protocols to serve (default: all)
+  --no-xmlrpc, --no-jsonrpc, --no-msgpack
+                          leave one protocol out
+  --log-level <level>     error | info | debug (default info); debug logs every
+                          call: method, protocol, peer, duration, ok or error code
+  -h, --help              show this help
+
+On SIGINT/SIGTERM it stops accepting, lets calls in flight finish (up to 3 s),
+closes every connection and exits 0. A second signal exits at once.
+
+Examples:
+  polyrpc serve
+  polyrpc serve --http-port 0 --jsonrpc-port 0 --msgpack-port 0
+  polyrpc serve ./my-service.ts --no-msgpack --log-level debug
+`;
+
+const LEVELS = ['error', 'info', 'debug'] as const;
+type Level = (typeof LEVELS)[number];
+
+/** Graceful shutdown deadline for calls in flight, in ms. */
+const DRAIN_MS = 3000;
+/** Past this after a signal the process exits whatever is still open, in ms. */
+const HARD_EXIT_MS = 8000;
+
+/** run executes `polyrpc serve` and resolves with the exit status once the server has stopped. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    host: { type: 'string' },
+    'http-port': { type: 'string' },
+    'jsonrpc-port': { type: 'string' },
+    'msgpack-port': { type: 'string' },
+    protocols: { type: 'string' },
+    xmlrpc: { type: 'boolean' },
+    jsonrpc: { type: 'boolean' },
+    msgpack: { type: 'boolean' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) {
+    process.stdout.write(help);
+    return Exit.Ok;
+  }
+  if (positionals.length > 1) throw new UsageError(`serve: one module at most, got ${positionals.length}`);
+  const level = (values['log-level'] ?? 'info') as Level;
+  if (!LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LEVELS.join(', ')}`);
+  const chosen = chooseProtocols(values);
+  const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+  const options = {
+    host,
+    httpPort: port('http-port', values['http-port'], 8000),
+    ports: {
+      jsonrpc: port('jsonrpc-port', values['jsonrpc-port'], 8001),
+      msgpack: port('msgpack-port', values['msgpack-port'], 8002),
+    },
+    protocols: chosen,
+    logger: createLogger(level),
+    middleware: level === 'debug' ? [logCalls] : [],
+  };
+
+  const service = positionals[0] === undefined ? createDemoService() : await loadService(positionals[0]);
+  let server: RpcServer;
+  try {
+    server = await serve(service, options);
+  } catch (err) {
+    throw new FatalError(listenFailure(err, host));
+  }
+  if (server.listeners.length === 0) {
+    await server.close(0);
+    throw new FatalError('serve: no protocol left to serve');
+  }
+  for (const l of server.listeners) process.stdout.write(`${l.protocol} ${l.url}\n`);
+  return waitForSignal(server, level);
+}
+
+// waitForSignal resolves after the first SIGINT/SIGTERM once the server has drained.
+function waitForSignal(server: RpcServer, level: Level): Promise<number> {
+  return new Promise((done) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`polyrpc: ${signal} again, exiting now\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      if (level !== 'error') {
+        process.stderr.write(`polyrpc: ${signal}, finishing calls in flight (up to ${DRAIN_MS / 1000} s)\n`);
+      }
+      setTimeout(() => process.exit(Exit.Ok), HARD_EXIT_MS).unref();
+      server.close(DRAIN_MS).then(
+        () => {
+          if (level !== 'error') process.stderr.write('polyrpc: stopped\n');
+          done(Exit.Ok);
+        },
+        (err: unknown) => {
+          process.stderr.write(`polyrpc: error while stopping: ${String(err)}\n`);
+          done(Exit.Ok);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function chooseProtocols(values: Record<string, string | boolean | undefined>): string[] {
+  const known = registered.map((p) => p.name);
+  let chosen = known;
+  if (typeof values.protocols === 'string') {
+    chosen = values.protocols
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    for (const name of chosen) {
+      if (!known.includes(name)) {
+        throw new UsageError(`serve: unknown protocol "${name}" (known: ${known.join(', ') || 'none'})`);
+      }
+    }
+  }
+  return chosen.filter((name) => values[name] !== false);
+}
+
+function listenFailure(err: unknown, host: string): string {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  const where = `${e.address ?? host}:${e.port ?? '?'}`;
+  if (e.code === 'EADDRINUSE')
+    return `serve: cannot listen on ${where}: address already in use (try another port, or 0)`;
+  if (e.code === 'EACCES') return `serve: cannot listen on ${where}: permission denied`;
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+    return `serve: cannot listen on ${where}: no such local address`;
+  return `serve: cannot start: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** createLogger writes the registry's diagnostics to stderr, filtered by level. */
+function createLogger(level: Level): Logger {
+  const fields = (f: Readonly<Record<string, unknown>> | undefined): string => {
+    const error = f?.error;
+    if (error === undefined) return '';
+    if (level === 'debug' && error instanceof Error && error.stack !== undefined) return `\n${error.stack}`;
+    return `: ${error instanceof Error ? error.message : String(error)}`;
+  };
+  return {
+    debug(message, f) {
+      if (level === 'debug') process.stderr.write(`polyrpc: ${message}${fields(f)}\n`);
+    },
+    error(message, f) {
+      process.stderr.write(`polyrpc: ${message}${fields(f)}\n`);
+    },
+  };
+}
+
+/** logCalls is the debug middleware: one stderr line per call. */
+const logCalls: Middleware = async (call, ctx, next) => {
+  const start = performance.now();
+  const peer = ctx.peer === undefined ? '-' : `${ctx.peer.address}:${ctx.peer.port}`;
+  const line = (outcome: string): void => {
+    const ms = (performance.now() - start).toFixed(1);
+    process.stderr.write(`call ${call.method} ${ctx.protocol} ${peer} ${ms}ms ${outcome}\n`);
+  };
+  try {
+    const result = await next();
+    line('ok');
+    return result;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    line(`error ${typeof code === 'number' ? code : 'internal'}`);
+    throw err;
+  }
+};
+
+/**
+ * loadService imports a user's module and returns its service: the default export,
+ * or the named export `service`. A `.ts` module is loaded through tsx.
+ * @throws FatalError when the module cannot be loaded or exports no service.
+ */
+export async function loadService(path: string): Promise<Service> {
+  const file = resolve(path);
+  if (/\.[mc]?tsx?$/.test(file)) await registerTsx();
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(file)) {
+      throw new FatalError(`serve: no such module: ${path}`);
+    }
+    throw new FatalError(`serve: cannot load ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const candidate = isService(mod.default) ? mod.default : mod.service;
+  if (!isService(candidate)) {
+    throw new FatalError(
+      `serve: ${path} must export a service (from defineService) as its default export or as "service"`,
+    );
+  }
+  return candidate;
+}
+
+function isService(value: unknown): value is Service {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { tree?: unknown; info?: unknown };
+  return typeof v.tree === 'object' && v.tree !== null && typeof v.info === 'object' && v.info !== null;
+}
+
+// TypeScript modules need a loader; tsx is registered on demand so plain .js
+// services never load it.
+async function registerTsx(): Promise<void> {
+  let api: { register: () => unknown };
+  try {
+    api = (await import('tsx/esm/api')) as { register: () => unknown };
+  } catch {
+    throw new FatalError(
+      'serve: a .ts module needs tsx (npm install --save-dev tsx), or compile it to .js first',
+    );
+  }
+  api.register();
+}

@@ -117,12 +117,11 @@ function fromMaps(value: unknown): unknown {
   return value;
 }
 
-// Walk state, reused across calls (walks never nest). `remaining[d]` counts the items
-// still to read at depth d (a map counts keys and values); `inMap[d]` marks map levels.
-const remaining: number[] = [0];
-const inMap: boolean[] = [false];
-let depth = 0;
-let depthLimit = 0;
+// Walk stack, reused across calls (walks never nest) and grown on demand.
+// `remaining[d]` counts the items still to read at depth d (a map counts keys and
+// values, so an even count left means a key comes next); `inMap[d]` marks map levels.
+let remaining = new Float64Array(80);
+let inMap = new Uint8Array(80);
 
 /**
  * walk reads the token structure of one value in `b[start, end)` without building it.
@@ -132,10 +131,9 @@ let depthLimit = 0;
 function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: boolean): boolean {
   let pos = start;
   let protoKey = false;
-  depth = 0;
-  depthLimit = maxDepth;
+  let depth = 0;
   remaining[0] = 1;
-  inMap[0] = false;
+  inMap[0] = 0;
   for (;;) {
     const left = remaining[depth]!;
     if (left === 0) {
@@ -146,121 +144,128 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
     remaining[depth] = left - 1;
     if (pos >= end) throw truncated();
     const t = b[pos++]!;
-    // A map key (an even count left at a map level) must be a string.
-    const key = !fix && inMap[depth]! && left % 2 === 0;
-    if (key && !(t >= 0xa0 && t <= 0xbf) && t !== 0xd9 && t !== 0xda && t !== 0xdb)
+    let len = -1; // a str or bin length
+    let items = -1; // an array or map's item count
+    let map = 0;
+    // A map key must be a string.
+    const key = inMap[depth] === 1 && left % 2 === 0 && !fix;
+    if (key && (t < 0xa0 || t > 0xbf) && t !== 0xd9 && t !== 0xda && t !== 0xdb)
       throw new DecodeError('msgpack: map keys must be strings');
-    if (t < 0x80 || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) continue;
+    if (t < 0x80 || t >= 0xe0) continue; // fixints
     if (t < 0x90) {
-      pos = open(pos, end, (t & 0x0f) * 2, true);
-      continue;
-    }
-    if (t < 0xa0) {
-      pos = open(pos, end, t & 0x0f, false);
-      continue;
-    }
-    let len = -1;
-    switch (t) {
-      case 0xc4: // bin 8, 16, 32
-        len = readUint(b, pos, end, 1);
-        pos = skip(pos + 1, end, len);
-        break;
-      case 0xc5:
-        len = readUint(b, pos, end, 2);
-        pos = skip(pos + 2, end, len);
-        break;
-      case 0xc6:
-        len = readUint(b, pos, end, 4);
-        pos = skip(pos + 4, end, len);
-        break;
-      case 0xd9: // str 8, 16, 32
-        len = readUint(b, pos, end, 1);
-        pos = skip(pos + 1, end, len);
-        break;
-      case 0xda:
-        len = readUint(b, pos, end, 2);
-        pos = skip(pos + 2, end, len);
-        break;
-      case 0xdb:
-        len = readUint(b, pos, end, 4);
-        pos = skip(pos + 4, end, len);
-        break;
-      case 0xca:
-        pos = skip(pos, end, 4);
-        break;
-      case 0xcb:
-        pos = skip(pos, end, 8);
-        if (fix) fixFloat(b, pos - 8);
-        break;
-      case 0xcc: // uint 8, int 8
-      case 0xd0:
-        pos = skip(pos, end, 1);
-        break;
-      case 0xcd:
-      case 0xd1:
-        pos = skip(pos, end, 2);
-        break;
-      case 0xce:
-      case 0xd2:
-        pos = skip(pos, end, 4);
-        break;
-      case 0xcf:
-      case 0xd3:
-        pos = skip(pos, end, 8);
-        break;
-      case 0xd4: // fixext 1, 2, 4, 8, 16
-      case 0xd5:
-      case 0xd6:
-      case 0xd7:
-      case 0xd8:
-        pos = ext(b, pos, end, 1 << (t - 0xd4), fix);
-        break;
-      case 0xc7: // ext 8, 16, 32
-        pos = ext(b, pos + 1, end, readUint(b, pos, end, 1), fix);
-        break;
-      case 0xc8:
-        pos = ext(b, pos + 2, end, readUint(b, pos, end, 2), fix);
-        break;
-      case 0xc9:
-        pos = ext(b, pos + 4, end, readUint(b, pos, end, 4), fix);
-        break;
-      case 0xdc: // array 16, 32
-        pos = open(pos + 2, end, readUint(b, pos, end, 2), false);
-        break;
-      case 0xdd:
-        pos = open(pos + 4, end, readUint(b, pos, end, 4), false);
-        break;
-      case 0xde: // map 16, 32
-        pos = open(pos + 2, end, readUint(b, pos, end, 2) * 2, true);
-        break;
-      case 0xdf:
-        pos = open(pos + 4, end, readUint(b, pos, end, 4) * 2, true);
-        break;
-      default:
-        if (t >= 0xa0 && t <= 0xbf) {
-          len = t & 0x1f; // fixstr
-          pos = skip(pos, end, len);
+      items = (t & 0x0f) * 2;
+      map = 1;
+    } else if (t < 0xa0) items = t & 0x0f;
+    else if (t < 0xc0) len = t & 0x1f;
+    else {
+      switch (t) {
+        case 0xc0: // nil, false, true
+        case 0xc2:
+        case 0xc3:
+          continue;
+        case 0xc4: // bin 8, str 8
+        case 0xd9:
+          len = readUint(b, pos, end, 1);
+          pos += 1;
           break;
-        }
-        throw new DecodeError(`msgpack: invalid byte 0x${t.toString(16)}`); // 0xc1, never used
+        case 0xc5: // bin 16, str 16
+        case 0xda:
+          len = readUint(b, pos, end, 2);
+          pos += 2;
+          break;
+        case 0xc6: // bin 32, str 32
+        case 0xdb:
+          len = readUint(b, pos, end, 4);
+          pos += 4;
+          break;
+        case 0xcc: // uint 8, int 8
+        case 0xd0:
+          len = 1;
+          break;
+        case 0xcd:
+        case 0xd1:
+          len = 2;
+          break;
+        case 0xca: // float 32, uint 32, int 32
+        case 0xce:
+        case 0xd2:
+          len = 4;
+          break;
+        case 0xcf: // uint 64, int 64
+        case 0xd3:
+          len = 8;
+          break;
+        case 0xcb: // float 64
+          if (pos + 8 > end) throw truncated();
+          if (fix) fixFloat(b, pos);
+          len = 8;
+          break;
+        case 0xd4: // fixext 1, 2, 4, 8, 16
+        case 0xd5:
+        case 0xd6:
+        case 0xd7:
+        case 0xd8:
+          pos = ext(b, pos, end, 1 << (t - 0xd4), fix);
+          continue;
+        case 0xc7: // ext 8, 16, 32
+          pos = ext(b, pos + 1, end, readUint(b, pos, end, 1), fix);
+          continue;
+        case 0xc8:
+          pos = ext(b, pos + 2, end, readUint(b, pos, end, 2), fix);
+          continue;
+        case 0xc9:
+          pos = ext(b, pos + 4, end, readUint(b, pos, end, 4), fix);
+          continue;
+        case 0xdc: // array 16, 32
+          items = readUint(b, pos, end, 2);
+          pos += 2;
+          break;
+        case 0xdd:
+          items = readUint(b, pos, end, 4);
+          pos += 4;
+          break;
+        case 0xde: // map 16, 32
+          items = readUint(b, pos, end, 2) * 2;
+          map = 1;
+          pos += 2;
+          break;
+        case 0xdf:
+          items = readUint(b, pos, end, 4) * 2;
+          map = 1;
+          pos += 4;
+          break;
+        default: // 0xc1, never used
+          throw new DecodeError(`msgpack: invalid byte 0x${t.toString(16)}`);
+      }
     }
-    if (key && len === 9 && isProto(b, pos - 9)) protoKey = true;
+    if (len >= 0) {
+      if (len > end - pos) throw truncated();
+      if (key && len === 9 && isProto(b, pos)) protoKey = true;
+      pos += len;
+      continue;
+    }
+    // An array or a map: each item takes at least one byte, so a huge count in a
+    // short frame is refused before anything is allocated.
+    if (depth + 1 > maxDepth)
+      throw new DecodeError(`msgpack: nesting deeper than ${maxDepth} levels`, Code.LimitExceeded);
+    if (items > end - pos) throw truncated();
+    if (items === 0) continue;
+    depth++;
+    if (depth === remaining.length) grow();
+    remaining[depth] = items;
+    inMap[depth] = map;
   }
   if (pos !== end) throw new DecodeError(`msgpack: ${end - pos} bytes left over after the value`);
   return protoKey;
 }
 
-// open enters an array or map of `items` entries (a map counts keys and values).
-function open(at: number, end: number, items: number, map: boolean): number {
-  if (depth + 1 > depthLimit)
-    throw new DecodeError(`msgpack: nesting deeper than ${depthLimit} levels`, Code.LimitExceeded);
-  // Each item takes at least one byte: a huge count in a short frame is truncated.
-  if (at > end || items > end - at) throw truncated();
-  if (items === 0) return at;
-  depth++;
-  remaining[depth] = items;
-  inMap[depth] = map;
-  return at;
+function grow(): void {
+  const r = new Float64Array(remaining.length * 2);
+  r.set(remaining);
+  remaining = r;
+  const m = new Uint8Array(inMap.length * 2);
+  m.set(inMap);
+  inMap = m;
 }
 
 function ext(b: Uint8Array, at: number, end: number, size: number, fix: boolean): number {
@@ -293,11 +298,6 @@ function readUint(b: Uint8Array, at: number, end: number, size: number): number 
   return n;
 }
 
-function skip(at: number, end: number, size: number): number {
-  if (size > end - at) throw truncated();
-  return at + size;
-}
-
 function truncated(): DecodeError {
   return new DecodeError('msgpack: truncated value');
 }
@@ -307,24 +307,34 @@ function truncated(): DecodeError {
 // fit a Date.
 function checkTimestamp(b: Uint8Array, at: number, size: number): void {
   if (size === 4) return;
-  const u32 = (i: number): number => b[i]! * 0x1000000 + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
   if (size === 8) {
-    if (u32(at) >>> 2 > MAX_NANOS) throw new DecodeError('msgpack: timestamp nanoseconds out of range');
+    if (u32(b, at) >>> 2 > MAX_NANOS) throw new DecodeError('msgpack: timestamp nanoseconds out of range');
     return;
   }
   if (size !== 12) throw new DecodeError(`msgpack: timestamp of ${size} bytes`);
-  if (u32(at) > MAX_NANOS) throw new DecodeError('msgpack: timestamp nanoseconds out of range');
-  const hi = u32(at + 4);
-  const seconds = (hi >= 0x80000000 ? hi - 0x100000000 : hi) * 0x100000000 + u32(at + 8);
+  if (u32(b, at) > MAX_NANOS) throw new DecodeError('msgpack: timestamp nanoseconds out of range');
+  const hi = u32(b, at + 4);
+  const seconds = (hi >= 0x80000000 ? hi - 0x100000000 : hi) * 0x100000000 + u32(b, at + 8);
   if (Math.abs(seconds) > MAX_DATE_SECONDS) throw new DecodeError('msgpack: timestamp out of the Date range');
 }
 
+function u32(b: Uint8Array, at: number): number {
+  return b[at]! * 0x1000000 + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!;
+}
+
 // msgpackr writes integers outside the 32-bit range as float64. Rewrite those within
-// ±2^53 as int64/uint64 (same 9 bytes) so peers with an int type see an int.
+// ±2^53 as int64/uint64 (same 9 bytes) so peers with an int type see an int. The
+// double is read through a scratch array: most float64s are not integral, and a
+// DataView per value would cost more than the check.
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function fixFloat(b: Uint8Array, at: number): void {
-  const view = new DataView(b.buffer, b.byteOffset + at, 8);
-  const v = view.getFloat64(0);
+  for (let i = 0; i < 8; i++) scratchBytes[littleEndian ? 7 - i : i] = b[at + i]!;
+  const v = scratch[0]!;
   if (!Number.isInteger(v) || Math.abs(v) > TWO_53 || Object.is(v, -0)) return;
+  const view = new DataView(b.buffer, b.byteOffset + at, 8);
   if (v >= 0) {
     b[at - 1] = 0xcf;
     view.setBigUint64(0, BigInt(v));

@@ -61,6 +61,8 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
   const maxBytes = init.options?.maxMessageBytes ?? 64 * 1024 * 1024;
   const bufferSize = init.options?.subscriptionBuffer ?? 1024;
   const pending = new Map<number, Pending>();
+  /** Ids of each batch in flight, oldest first. */
+  const batches = new Set<number[]>();
   const subscriptions = new Map<number, Queue<unknown>>();
   let link: Link | undefined;
   let nextId = 0;
@@ -108,6 +110,21 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
     }
   };
 
+  // An error the server could not address (id null: it could not read the request,
+  // or refused a whole batch). The server answers frames in order, so it belongs to
+  // the oldest batch in flight, or else the oldest call.
+  const failUnaddressed = (reply: Reply & { ok: false }): void => {
+    for (const group of batches) {
+      batches.delete(group);
+      const live = group.filter((id) => pending.has(id));
+      if (live.length === 0) continue;
+      for (const id of live) take(id)?.reject(reply.error);
+      return;
+    }
+    const oldest = pending.keys().next();
+    if (!oldest.done) take(oldest.value)?.reject(reply.error);
+  };
+
   const take = (id: number): Pending | undefined => {
     const p = pending.get(id);
     if (p === undefined) return undefined;
@@ -117,7 +134,10 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
   };
 
   const settle = (reply: Reply): void => {
-    if (typeof reply.id !== 'number') return;
+    if (typeof reply.id !== 'number') {
+      if (reply.id === null && !reply.ok) failUnaddressed(reply);
+      return;
+    }
     const p = take(reply.id);
     if (p === undefined) return;
     p.onReply?.(reply);
@@ -266,13 +286,10 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       if (refused !== undefined) throw refused;
       const conn = open();
       const entries = calls.map(() => register(options));
-      conn.out.write(
-        encodeBatch(
-          entries.map((e) => e.id),
-          calls,
-        ),
-      );
-      const replies = await Promise.all(entries.map((e) => e.reply));
+      const ids = entries.map((e) => e.id);
+      batches.add(ids);
+      conn.out.write(encodeBatch(ids, calls));
+      const replies = await Promise.all(entries.map((e) => e.reply)).finally(() => batches.delete(ids));
       return replies.map(
         (reply): Settled =>
           reply.ok ? { ok: true, value: reply.result } : { ok: false, error: reply.error },

@@ -18,6 +18,10 @@ import { createWriteQueue } from './write-queue.js';
 
 /** Output queued beyond this pauses reading from the peer until it drains. */
 const READ_PAUSE_BYTES = 1024 * 1024;
+/** How long a connection ended for bad input lingers so its error reply is delivered. */
+const CLOSE_GRACE_MS = 1000;
+
+const discard = (): void => {};
 
 interface Connection {
   readonly socket: Socket;
@@ -169,10 +173,19 @@ function serveConnection(
     if (inFlight >= limits.maxInFlight) updateFlow();
   };
 
+  // After a fatal framing error: answer, then end. Whatever the peer still sends is
+  // read and dropped (so it never blocks on a full window), and the socket is
+  // destroyed after a short grace that lets the error reply reach the peer first.
   const closeAfterError = (): void => {
+    if (draining && socket.listenerCount('data') === 0) return;
     draining = true;
-    socket.pause();
     socket.removeListener('data', onData);
+    socket.on('data', discard);
+    if (paused) {
+      paused = false;
+      socket.resume();
+    }
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
     maybeEnd();
   };
 

@@ -159,6 +159,21 @@ describe.each([
     }
   });
 
+  it('a batch over the size limit is refused whole, promptly, with the server error', async () => {
+    const t = transportFor(url());
+    try {
+      const calls = Array.from({ length: defaultLimits.maxBatch + 1 }, (_, i) => ({
+        method: 'add',
+        params: [i, 1],
+      }));
+      // With a timeout, a hang would surface as a TransportError instead of the server's error.
+      await expect(t.batch!(calls, { timeout: 10_000 })).rejects.toMatchObject({ code: Code.LimitExceeded });
+      expect(await t.call({ method: 'add', params: [1, 1] })).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('sends notifications, which get no reply but run', async () => {
     const t = transportFor(url());
     try {

@@ -2,7 +2,7 @@
  * The XML-RPC server side: an {@link HttpBinding} answering `POST /RPC2` and `POST /`
  * with methodResponse documents, plus `system.multicall`.
  */
-import { createConnectionContext } from '../../rpc/context.js';
+import type { Context, Peer } from '../../rpc/context.js';
 import { dispatch } from '../../rpc/dispatch.js';
 import { Code, RpcError } from '../../rpc/errors.js';
 import type { Registry } from '../../rpc/registry.js';
@@ -22,12 +22,31 @@ function faultStruct(error: RpcError): { faultCode: number; faultString: string 
   return { faultCode: error.code, faultString: error.message };
 }
 
+/**
+ * requestContext is the context of one HTTP request. Its session map and abort signal
+ * are made only when a handler asks for them: an AbortController that is aborted on
+ * every request costs more than decoding the request does.
+ */
+function requestContext(peer: Peer | undefined): { context: Context; end: () => void } {
+  let controller: AbortController | undefined;
+  let session: Map<string, unknown> | undefined;
+  const context: Context = {
+    protocol: 'xmlrpc',
+    peer,
+    get session() {
+      session ??= new Map();
+      return session;
+    },
+    get signal() {
+      controller ??= new AbortController();
+      return controller.signal;
+    },
+  };
+  return { context, end: () => controller?.abort() };
+}
+
 // One multicall entry: [result] on success, a fault struct in place on failure.
-async function runEntry(
-  registry: Registry,
-  entry: unknown,
-  ctx: Parameters<typeof dispatch>[2],
-): Promise<unknown> {
+async function runEntry(registry: Registry, entry: unknown, ctx: Context): Promise<unknown> {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
     return faultStruct(new RpcError(Code.InvalidRequest, 'xmlrpc: a multicall entry must be a struct'));
   const { methodName, params } = entry as { methodName?: unknown; params?: unknown };
@@ -50,7 +69,7 @@ async function multicall(
   registry: Registry,
   limits: Limits,
   params: unknown[],
-  ctx: Parameters<typeof dispatch>[2],
+  ctx: Context,
 ): Promise<unknown[]> {
   const calls = params[0];
   if (params.length !== 1 || !Array.isArray(calls))
@@ -85,7 +104,7 @@ async function handle(
   } catch (err) {
     return fault(RpcError.from(err));
   }
-  const { context, abort } = createConnectionContext({ protocol: 'xmlrpc', peer: info.peer });
+  const { context, end } = requestContext(info.peer);
   try {
     if (method === MULTICALL)
       return encodeOutcome(registry, method, await multicall(registry, limits, params, context));
@@ -95,7 +114,7 @@ async function handle(
   } catch (err) {
     return fault(RpcError.from(err));
   } finally {
-    abort();
+    end();
   }
 }
 

@@ -1,0 +1,222 @@
+/**
+ * What the benchmark runs: the server processes, and the stacks (a client library
+ * against a server) measured one after another.
+ */
+import type { ClientJob } from './client.js';
+
+/** ServerSpec is one server process. */
+export interface ServerSpec {
+  readonly argv: readonly string[];
+  /** The polyrpc protocol that must be registered for this server to exist. */
+  readonly requires?: string;
+  /** Whether `--profile` runs it under `node --cpu-prof`. */
+  readonly node?: boolean;
+}
+
+const ts = (file: string, ...args: string[]): string[] => [
+  'node',
+  '--import',
+  'tsx',
+  `bench/servers/${file}`,
+  ...args,
+];
+
+/** servers by key. */
+export const servers: Record<string, ServerSpec> = {
+  'polyrpc-msgpack': { argv: ts('polyrpc.ts', 'msgpack'), requires: 'msgpack', node: true },
+  'polyrpc-jsonrpc-tcp': { argv: ts('polyrpc.ts', 'jsonrpc-tcp'), requires: 'jsonrpc', node: true },
+  'polyrpc-jsonrpc-http': { argv: ts('polyrpc.ts', 'jsonrpc-http'), requires: 'jsonrpc', node: true },
+  'polyrpc-xmlrpc': { argv: ts('polyrpc.ts', 'xmlrpc'), requires: 'xmlrpc', node: true },
+  'jayson-tcp': { argv: ts('jayson.ts', 'tcp') },
+  'jayson-http': { argv: ts('jayson.ts', 'http') },
+  'xmlrpc-npm': { argv: ts('xmlrpc.ts') },
+  'python-xmlrpc': { argv: ['/usr/bin/python3', 'bench/servers/python_xmlrpc.py'] },
+  grpc: { argv: ts('grpc.ts') },
+  raw: { argv: ts('raw-echo.ts', 'plain'), node: true },
+  'raw-batched': { argv: ts('raw-echo.ts', 'batched'), node: true },
+  'http-bare': { argv: ts('http-bare.ts'), node: true },
+};
+
+/** Group says what a stack is compared as. */
+export type Group = 'polyrpc' | 'peer' | 'cross' | 'floor';
+
+type Figure = ClientJob['figures'][number];
+const ALL: readonly Figure[] = ['sequential', 'inflight64', 'c16x16', 'echo'];
+
+/** Stack is one measured client → server pair. */
+export interface Stack {
+  readonly id: string;
+  readonly label: string;
+  readonly group: Group;
+  readonly server: string;
+  /** Client driver name (see bench/client.ts), or `python` for Python's xmlrpc.client. */
+  readonly driver: string;
+  readonly figures: readonly Figure[];
+  /** Rewrites the server's URL for this client (e.g. a path or scheme). */
+  readonly target?: (url: string) => string;
+  /** Which floor it is compared to: the raw TCP echo or bare node:http. */
+  readonly floor: 'tcp' | 'http';
+}
+
+const asHttp = (path: string) => (url: string) => {
+  const u = new URL(url.replace(/^jsonrpc\+/, ''));
+  return `http://${u.host}${path}`;
+};
+
+/** stacks in the order they are run and printed. */
+export const stacks: readonly Stack[] = [
+  {
+    id: 'msgpack',
+    label: 'polyrpc msgpack/TCP',
+    group: 'polyrpc',
+    server: 'polyrpc-msgpack',
+    driver: 'polyrpc',
+    figures: ALL,
+    floor: 'tcp',
+  },
+  {
+    id: 'jsonrpc-tcp',
+    label: 'polyrpc JSON-RPC/TCP',
+    group: 'polyrpc',
+    server: 'polyrpc-jsonrpc-tcp',
+    driver: 'polyrpc',
+    figures: ALL,
+    floor: 'tcp',
+  },
+  {
+    id: 'jsonrpc-http',
+    label: 'polyrpc JSON-RPC/HTTP',
+    group: 'polyrpc',
+    server: 'polyrpc-jsonrpc-http',
+    driver: 'polyrpc',
+    figures: ALL,
+    floor: 'http',
+  },
+  {
+    id: 'xmlrpc',
+    label: 'polyrpc XML-RPC/HTTP',
+    group: 'polyrpc',
+    server: 'polyrpc-xmlrpc',
+    driver: 'polyrpc',
+    figures: ALL,
+    floor: 'http',
+  },
+  {
+    id: 'jayson-tcp',
+    label: 'jayson TCP',
+    group: 'peer',
+    server: 'jayson-tcp',
+    driver: 'jayson-tcp',
+    figures: ALL,
+    floor: 'tcp',
+  },
+  {
+    id: 'jayson-tcp>polyrpc',
+    label: 'jayson TCP → polyrpc',
+    group: 'cross',
+    server: 'polyrpc-jsonrpc-tcp',
+    driver: 'jayson-tcp',
+    figures: ALL,
+    floor: 'tcp',
+  },
+  {
+    id: 'jayson-http',
+    label: 'jayson HTTP',
+    group: 'peer',
+    server: 'jayson-http',
+    driver: 'jayson-http',
+    figures: ALL,
+    floor: 'http',
+  },
+  {
+    id: 'jayson-http>polyrpc',
+    label: 'jayson HTTP → polyrpc',
+    group: 'cross',
+    server: 'polyrpc-jsonrpc-http',
+    driver: 'jayson-http',
+    figures: ALL,
+    target: asHttp('/jsonrpc'),
+    floor: 'http',
+  },
+  {
+    id: 'xmlrpc-npm',
+    label: 'npm xmlrpc',
+    group: 'peer',
+    server: 'xmlrpc-npm',
+    driver: 'xmlrpc',
+    figures: ALL,
+    floor: 'http',
+  },
+  {
+    id: 'xmlrpc-npm>polyrpc',
+    label: 'npm xmlrpc → polyrpc',
+    group: 'cross',
+    server: 'polyrpc-xmlrpc',
+    driver: 'xmlrpc',
+    figures: ALL,
+    floor: 'http',
+  },
+  {
+    id: 'python',
+    label: 'Python xmlrpc',
+    group: 'peer',
+    server: 'python-xmlrpc',
+    driver: 'python',
+    figures: ['sequential', 'inflight64', 'echo'],
+    floor: 'http',
+  },
+  {
+    id: 'python>polyrpc',
+    label: 'Python xmlrpc → polyrpc',
+    group: 'cross',
+    server: 'polyrpc-xmlrpc',
+    driver: 'python',
+    figures: ['sequential', 'inflight64', 'echo'],
+    floor: 'http',
+  },
+  {
+    id: 'grpc',
+    label: 'grpc-js unary',
+    group: 'peer',
+    server: 'grpc',
+    driver: 'grpc',
+    figures: ALL,
+    floor: 'tcp',
+  },
+  {
+    id: 'raw',
+    label: 'floor: raw TCP echo',
+    group: 'floor',
+    server: 'raw',
+    driver: 'raw',
+    figures: ALL,
+    floor: 'tcp',
+  },
+  {
+    id: 'raw-batched',
+    label: 'floor: raw TCP echo, batched',
+    group: 'floor',
+    server: 'raw-batched',
+    driver: 'raw',
+    figures: ALL,
+    floor: 'tcp',
+  },
+  {
+    id: 'http-bare',
+    label: 'floor: bare node:http',
+    group: 'floor',
+    server: 'http-bare',
+    driver: 'http',
+    figures: ALL,
+    floor: 'http',
+  },
+];
+
+/** idleServers are measured for RSS with many idle TCP connections (a fresh process each). */
+export const idleServers: readonly string[] = [
+  'polyrpc-msgpack',
+  'polyrpc-jsonrpc-tcp',
+  'raw',
+  'raw-batched',
+  'http-bare',
+];

@@ -77,6 +77,21 @@ describe('Python xmlrpc.client → our server', () => {
     ]);
   });
 
+  it('runs examples/python-xmlrpc-client.py --check', async () => {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/RPC2`;
+    const script = fileURLToPath(new URL('../../examples/python-xmlrpc-client.py', import.meta.url));
+    const out = await runPython(script, [url, '--check']);
+    expect(out.trim().split('\n')).toEqual([
+      'ok add',
+      'ok hypotenuse',
+      'ok credentials.lookup',
+      'ok fault 404',
+      'ok echo',
+      'ok multicall',
+      'ok system.listMethods',
+    ]);
+  });
+
   it('introspects', () => {
     expect(report.methods).toEqual(
       expect.arrayContaining(['add', 'hypotenuse', 'credentials.lookup', 'echo']),

@@ -11,7 +11,7 @@
  * an error), and {@link encodeFrame} rewrites integral float64s as int64/uint64.
  * @internal
  */
-import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
+import { addExtension, Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { Code } from '../../rpc/errors.js';
 
 /**
@@ -54,6 +54,29 @@ const packr = new Packr({
     throw new TypeError('msgpack: cannot encode an invalid Date');
   },
 });
+
+// msgpackr 2.1 writes a typed array wider than a byte as a bin of its byteLength but
+// copies it with `set()`, element by element, leaving the rest of the bin as stale
+// bytes of its shared output slab (another reply's data). Hand it a byte view instead.
+// A `write` extension without a type adds no tag; the view then takes msgpackr's
+// ordinary bin path. msgpackr's extension table is process-wide; only this module
+// uses msgpackr.
+for (const Class of [
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+]) {
+  addExtension({
+    Class,
+    write: (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
+  });
+}
 
 // `'auto'` is supported by msgpackr 2.x but missing from its type declarations.
 const unpackOptions = { useRecords: false, mapsAsObjects: true, int64AsType: 'auto', copyBuffers: false };

@@ -94,6 +94,18 @@ describe('binary', () => {
     expect(back.buffer).toBe(frame.buffer);
   });
 
+  it('sends the bytes of wider typed arrays, never stale buffer contents', () => {
+    encodeFrame('x'.repeat(200)); // leave non-zero bytes behind in msgpackr's slab
+    expect(body(new Float32Array([1]))).toBe('c404 0000803f'.replace(/\s+/g, ''));
+    expect(body(new Float64Array([1.5]))).toBe('c408 000000000000f83f'.replace(/\s+/g, ''));
+    expect(body(new Uint16Array([0x0102, 0x0304]))).toBe('c404 02010403'.replace(/\s+/g, ''));
+    expect(body(new BigInt64Array([-1n]))).toBe(`c408${'ff'.repeat(8)}`);
+    const bytes = new Uint8Array([9, 8, 7, 6]);
+    expect(body(new DataView(bytes.buffer, 1, 2))).toBe('c402 0807'.replace(/\s+/g, ''));
+    expect(body(bytes.subarray(1, 3))).toBe('c402 0807'.replace(/\s+/g, ''));
+    expect(body(Buffer.from([1, 2]))).toBe('c402 0102'.replace(/\s+/g, ''));
+  });
+
   it('leaves 0xcb bytes inside a bin and a string alone', () => {
     const bytes = hex('cb 4270000000000000 00');
     expect(body([bytes, '\u00cb'])).toBe('92 c40a cb427000000000000000 a2c38b'.replace(/\s+/g, ''));

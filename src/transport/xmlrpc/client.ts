@@ -22,6 +22,44 @@ function positional(call: OutgoingCall): readonly unknown[] {
   throw new TypeError(`xmlrpc: ${call.method}: XML-RPC has positional params only; pass an array`);
 }
 
+// Collects one reply (within maxReply bytes) and decodes it.
+function receive(
+  req: http.ClientRequest,
+  res: http.IncomingMessage,
+  method: string,
+  maxReply: number,
+  finish: (err: Error | undefined, settled?: Settled) => void,
+): void {
+  const status = res.statusCode ?? 0;
+  const declared = Number(res.headers['content-length']);
+  if (declared > maxReply) {
+    req.destroy(new TransportError('limit', `xmlrpc: reply of ${declared} bytes exceeds ${maxReply}`));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxReply) req.destroy(new TransportError('limit', `xmlrpc: reply exceeds ${maxReply} bytes`));
+    else chunks.push(chunk);
+  });
+  res.on('end', () => {
+    if (status !== 200) {
+      const text = `xmlrpc: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd();
+      finish(new TransportError('http', text, { status }));
+      return;
+    }
+    try {
+      finish(undefined, decodeResponse(Buffer.concat(chunks, size), { maxDepth: MAX_REPLY_DEPTH }));
+    } catch (err) {
+      finish(
+        new ResponseError(`xmlrpc: malformed reply to ${method}: ${(err as Error).message}`, { cause: err }),
+      );
+    }
+  });
+  res.on('error', () => {}); // the request's error handler reports it
+}
+
 /**
  * createTransport returns an XML-RPC client for `url` (`http:`, `https:`, or the same
  * with an `xmlrpc+` prefix). Calls go to the URL's path (`/` when it has none). Calls
@@ -58,16 +96,7 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
     const timeout = callOptions.timeout ?? defaultTimeout;
     return new Promise<Settled>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const req = lib.request({
-        ...target,
-        agent,
-        method: 'POST',
-        headers: {
-          'Content-Type': 'text/xml',
-          'Content-Length': Buffer.byteLength(body),
-          'User-Agent': 'polyrpc',
-        },
-      });
+      let req: http.ClientRequest;
       const onAbort = (): void => {
         req.destroy(new TransportError('aborted', `xmlrpc: ${method} aborted`));
       };
@@ -78,7 +107,37 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
         if (err === undefined) resolve(settled!);
         else reject(err);
       };
-      inFlight.add(req);
+      const send = (retried: boolean): void => {
+        req = lib.request({
+          ...target,
+          agent,
+          method: 'POST',
+          headers: {
+            'Content-Type': 'text/xml',
+            'Content-Length': Buffer.byteLength(body),
+            'User-Agent': 'polyrpc',
+          },
+        });
+        inFlight.add(req);
+        let answered = false;
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          if (err instanceof TransportError) return finish(err);
+          // A kept-alive socket the server closed as we reused it (its idle timeout): the
+          // request was not answered and almost surely never read, so it goes once more
+          // on a fresh socket, as node's docs advise. Only once, and never after a reply began.
+          if (!answered && !retried && !closed && req.reusedSocket && err.code === 'ECONNRESET') {
+            inFlight.delete(req);
+            return send(true);
+          }
+          const reason = closed ? 'closed' : CONNECT_CODES.has(err.code ?? '') ? 'connect' : 'closed';
+          finish(new TransportError(reason, `xmlrpc: ${method}: ${err.message}`, { cause: err }));
+        });
+        req.on('response', (res) => {
+          answered = true;
+          receive(req, res, method, maxReply, finish);
+        });
+        req.end(body);
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeout > 0) {
         timer = setTimeout(
@@ -86,48 +145,7 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
           timeout,
         );
       }
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err instanceof TransportError) return finish(err);
-        const reason = closed ? 'closed' : CONNECT_CODES.has(err.code ?? '') ? 'connect' : 'closed';
-        finish(new TransportError(reason, `xmlrpc: ${method}: ${err.message}`, { cause: err }));
-      });
-      req.on('response', (res) => {
-        const status = res.statusCode ?? 0;
-        const declared = Number(res.headers['content-length']);
-        if (declared > maxReply) {
-          req.destroy(new TransportError('limit', `xmlrpc: reply of ${declared} bytes exceeds ${maxReply}`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxReply)
-            req.destroy(new TransportError('limit', `xmlrpc: reply exceeds ${maxReply} bytes`));
-          else chunks.push(chunk);
-        });
-        res.on('end', () => {
-          if (status !== 200) {
-            finish(
-              new TransportError('http', `xmlrpc: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd(), {
-                status,
-              }),
-            );
-            return;
-          }
-          try {
-            finish(undefined, decodeResponse(Buffer.concat(chunks, size), { maxDepth: MAX_REPLY_DEPTH }));
-          } catch (err) {
-            finish(
-              new ResponseError(`xmlrpc: malformed reply to ${method}: ${(err as Error).message}`, {
-                cause: err,
-              }),
-            );
-          }
-        });
-        res.on('error', () => {}); // the request's error handler reports it
-      });
-      req.end(body);
+      send(false);
     });
   }
 

@@ -164,6 +164,40 @@ describe('xmlrpc client failures', () => {
     }
   });
 
+  it('resends once on a fresh socket when a reused keep-alive socket is reset', async () => {
+    const served = new WeakMap<object, number>();
+    let requests = 0;
+    const flaky = http.createServer((req, res) => {
+      requests++;
+      const n = served.get(req.socket) ?? 0;
+      served.set(req.socket, n + 1);
+      if (n >= 1) {
+        req.socket.destroy(); // as if the idle timeout fired just as the request arrived
+        return;
+      }
+      req.resume();
+      req.on('end', () => {
+        const body =
+          '<methodResponse><params><param><value><int>1</int></value></param></params></methodResponse>';
+        res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    const c = xmlRpc.createTransport(
+      new URL(`http://127.0.0.1:${(flaky.address() as AddressInfo).port}/`),
+      {},
+    );
+    try {
+      expect(await c.call({ method: 'one', params: [] })).toBe(1);
+      expect(await c.call({ method: 'two', params: [] })).toBe(1);
+      expect(requests).toBe(3);
+    } finally {
+      await c.close();
+      await closeServer(flaky);
+    }
+  });
+
   it('accepts xmlrpc+http URLs and rejects other schemes', async () => {
     const prefixed = xmlRpc.createTransport(new URL(demo.url.replace('http:', 'xmlrpc+http:')), {});
     try {

@@ -6,7 +6,7 @@
 import { bindArgs, type Procedure } from './bind.js';
 import type { Context } from './context.js';
 import { Code, RpcError } from './errors.js';
-import { type Call, PushMethod, type Reply } from './message.js';
+import { type Call, PushMethod, type Reply, type SubscriptionId } from './message.js';
 import type { Registry } from './registry.js';
 import { type Issue, type Schema, type Validated, validate } from './schema.js';
 
@@ -17,22 +17,32 @@ import { type Issue, type Schema, type Validated, validate } from './schema.js';
 export type SentReply = Reply & { readonly onSent?: () => void };
 
 /**
+ * Started is what a subscription's `next()` resolves to inside middleware: the new
+ * subscription's id, and the hook that starts its events once the reply is out.
+ */
+export class Started {
+  constructor(
+    readonly id: SubscriptionId,
+    readonly start: () => void,
+  ) {}
+}
+
+/**
  * dispatch resolves, validates and runs `call`. It returns null for a notification
  * (no `id`), whatever happened. Handler errors that are not `RpcError` are logged
  * and become {@link Code.Internal} with a generic message.
  */
 export async function dispatch(registry: Registry, call: Call, ctx: Context): Promise<SentReply | null> {
   const id = call.id;
-  let onSent: (() => void) | undefined;
   try {
-    const run = (): Promise<unknown> =>
-      invoke(registry, call, ctx, (hook) => {
-        onSent = hook;
-      });
-    const result =
-      registry.middleware === undefined ? await run() : await registry.middleware(call, ctx, run);
+    // No closure per call on the common path (no middleware).
+    const out =
+      registry.middleware === undefined
+        ? await invoke(registry, call, ctx)
+        : await registry.middleware(call, ctx, () => invoke(registry, call, ctx));
     if (id === undefined) return null;
-    return onSent === undefined ? { id, ok: true, result } : { id, ok: true, result, onSent };
+    if (out instanceof Started) return { id, ok: true, result: out.id, onSent: out.start };
+    return { id, ok: true, result: out };
   } catch (err) {
     if (id === undefined) return null;
     return { id, ok: false, error: toRpcError(registry, call, err) };
@@ -50,12 +60,7 @@ export function methodNotFound(method: string): RpcError {
   return new RpcError(Code.MethodNotFound, `rpc: can't find method ${JSON.stringify(method.slice(0, 128))}`);
 }
 
-async function invoke(
-  registry: Registry,
-  call: Call,
-  ctx: Context,
-  setOnSent: (hook: () => void) => void,
-): Promise<unknown> {
+async function invoke(registry: Registry, call: Call, ctx: Context): Promise<unknown> {
   if (typeof call.method !== 'string')
     throw new RpcError(Code.InvalidRequest, 'rpc: method must be a string');
   const proc = registry.procedures.get(call.method);
@@ -90,8 +95,7 @@ async function invoke(
   const events = def.handler(args, subCtx);
   const check = registry.validateResults ? (e: unknown) => checked(proc, def.event, e, 'event') : undefined;
   const subId = subs.open(events, controller, check);
-  setOnSent(() => subs.start(subId));
-  return subId;
+  return new Started(subId, () => subs.start(subId));
 }
 
 function unsubscribe(call: Call, ctx: Context): boolean {

@@ -18,7 +18,8 @@ export interface Logger {
 
 /**
  * Middleware wraps every dispatched call (logging, auth, metrics). It returns what
- * `next()` returns, or throws an `RpcError` to refuse the call.
+ * `next()` returns, or throws an `RpcError` to refuse the call. For a subscription,
+ * `next()` resolves to a `Started` (its id and start hook): pass it through.
  */
 export type Middleware = (call: Call, ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
 

@@ -232,6 +232,17 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
     return { id, reply };
   };
 
+  // An argument the codec cannot encode (a Symbol, an out-of-range bigint) fails the
+  // call at once; its pending entry must not linger to time out later.
+  const encodeOrForget = (id: number, encode: () => Uint8Array): Uint8Array | Error => {
+    try {
+      return encode();
+    } catch (err) {
+      take(id); // its promise is dropped unsettled; the caller rejects with the error
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
+
   const usable = (options: CallOptions | undefined): Error | undefined => {
     if (closed) return new TransportError('closed', `${protocol}: client closed`);
     const signal = options?.signal;
@@ -251,7 +262,9 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       if (refused !== undefined) return Promise.reject(refused);
       const conn = open();
       const { id, reply } = register(options);
-      conn.out.write(codec.encodeCall(id, call));
+      const frame = encodeOrForget(id, () => codec.encodeCall(id, call));
+      if (frame instanceof Error) return Promise.reject(frame);
+      conn.out.write(frame);
       return reply.then(unwrap);
     },
     async notify(call) {
@@ -287,8 +300,15 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       const conn = open();
       const entries = calls.map(() => register(options));
       const ids = entries.map((e) => e.id);
+      let frame: Uint8Array;
+      try {
+        frame = encodeBatch(ids, calls);
+      } catch (err) {
+        for (const id of ids) take(id);
+        throw err;
+      }
       batches.add(ids);
-      conn.out.write(encodeBatch(ids, calls));
+      conn.out.write(frame);
       const replies = await Promise.all(entries.map((e) => e.reply)).finally(() => batches.delete(ids));
       return replies.map(
         (reply): Settled =>
@@ -330,8 +350,9 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
     else {
       const conn = open();
       const { id, reply } = register(options, onReply);
-      conn.out.write(codec.encodeCall(id, call));
-      ready = reply.then((r) => {
+      const frame = encodeOrForget(id, () => codec.encodeCall(id, call));
+      if (!(frame instanceof Error)) conn.out.write(frame);
+      ready = (frame instanceof Error ? Promise.reject(frame) : reply).then((r) => {
         const result = unwrap(r);
         if (typeof result !== 'number') {
           throw new ResponseError(`${protocol}: ${call.method} did not return a subscription id`);

@@ -265,6 +265,15 @@ describe('stream loop', () => {
     await expect(dead.call({ method: 'sleep', params: [0] })).rejects.toMatchObject({ reason: 'connect' });
   });
 
+  it('client: an argument the codec cannot encode fails that call at once and leaves nothing pending', async () => {
+    const { client } = await start();
+    const c = client(50);
+    await expect(c.call({ method: 'sleep', params: [10n] })).rejects.toThrow(TypeError);
+    // Had the entry lingered, its 50 ms timeout would fire as an unhandled rejection.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await c.call({ method: 'sleep', params: [0] })).toBe(0);
+  });
+
   it('client: subscriptions receive pushes after the reply, then end', async () => {
     const { client } = await start();
     const sub = client().subscribe!({ method: 'count', params: [5] });

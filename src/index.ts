@@ -2,10 +2,15 @@
  * polyrpc: typed remote procedures, served at once over XML-RPC, JSON-RPC 2.0 and
  * MessagePack.
  *
- * Exports, grouped: defining a service; serving it; calling it; the error model;
- * the transport seams for writing a protocol.
+ * Exports: defining a service (defineService, procedure, subscription, param, and
+ * their types); the error model (RpcError, Code, TransportError, ResponseError);
+ * serving it (serve, defaultLimits); calling it (createClient, the in-process
+ * transport, Client); introspection (describe); and the transport seams for writing
+ * a protocol (Protocol, protocols, protocolFor).
  */
 
+// The error model
+export { Code, RpcError, type RpcErrorShape } from './rpc/errors.js';
 // Defining a service
 export {
   type ArgsOf,
@@ -30,12 +35,8 @@ export {
   type SubscriptionDef,
   subscription,
 } from './rpc/index.js';
-// Errors
-export { Code, RpcError, type RpcErrorShape } from './rpc/errors.js';
-export { ResponseError, TransportError, type TransportErrorReason } from './transport/errors.js';
-// Serving
-export { type Listener, type RpcServer, type ServeOptions, serve } from './transport/serve.js';
-export { defaultLimits, type Limits } from './transport/types.js';
+// Introspection
+export { describe, type MethodInfo, type ParamInfo } from './rpc/introspection.js';
 // Calling
 export {
   type BatchItem,
@@ -45,9 +46,22 @@ export {
   createClient,
   createInProcessTransport,
 } from './sdk/index.js';
-export type { CallOptions, ClientOptions, RemoteSubscription, Settled } from './transport/types.js';
+// Client-side failures
+export { ResponseError, TransportError, type TransportErrorReason } from './transport/errors.js';
 // Writing a protocol
 export { protocolFor, protocols } from './transport/index.js';
-export type { ClientTransport, HttpBinding, Protocol, StreamBinding } from './transport/types.js';
-// Introspection
-export { describe, type MethodInfo, type ParamInfo } from './rpc/introspection.js';
+// Serving
+export { type Listener, type RpcServer, type ServeOptions, serve } from './transport/serve.js';
+// Options, limits and seams
+export {
+  type CallOptions,
+  type ClientOptions,
+  type ClientTransport,
+  defaultLimits,
+  type HttpBinding,
+  type Limits,
+  type Protocol,
+  type RemoteSubscription,
+  type Settled,
+  type StreamBinding,
+} from './transport/types.js';

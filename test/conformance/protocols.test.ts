@@ -8,15 +8,19 @@ import { createDemoService, type DemoService } from '../../src/demo/service.js';
 import { Code, RpcError } from '../../src/rpc/errors.js';
 import type { Logger } from '../../src/rpc/registry.js';
 import { createClient } from '../../src/sdk/index.js';
-import { type RpcServer, serve } from '../../src/transport/serve.js';
 import type { Client } from '../../src/sdk/types.js';
+import { type RpcServer, serve } from '../../src/transport/serve.js';
 
 const quiet: Logger = { debug() {}, error() {} };
 let server: RpcServer;
 const clients: Client<DemoService>[] = [];
 
 beforeAll(async () => {
-  server = await serve(createDemoService(), { httpPort: 0, ports: { jsonrpc: 0, msgpack: 0 }, logger: quiet });
+  server = await serve(createDemoService(), {
+    httpPort: 0,
+    ports: { jsonrpc: 0, msgpack: 0 },
+    logger: quiet,
+  });
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.$close()));
@@ -87,12 +91,18 @@ describe('conformance', () => {
 
       const [ok, bad] = await rpc.$batch((b) => [b.add(1, 2), b.credentials.lookup('Nobody')]);
       expect(ok, where).toEqual({ ok: true, value: 3 });
-      expect(bad.ok ? null : [bad.error.code, bad.error.message], where).toEqual([404, 'Unknown species: Nobody']);
+      expect(bad.ok ? null : [bad.error.code, bad.error.message], where).toEqual([
+        404,
+        'Unknown species: Nobody',
+      ]);
 
       const sent = await rpc.chat.send('conformance', `from ${ep.url}`, 'tester');
       expect(sent.text, where).toBe(`from ${ep.url}`);
       const history = await rpc.chat.history('conformance', sent.id - 1);
-      expect(history.map((m) => m.text), where).toEqual([`from ${ep.url}`]);
+      expect(
+        history.map((m) => m.text),
+        where,
+      ).toEqual([`from ${ep.url}`]);
     }
   });
 

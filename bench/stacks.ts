@@ -3,6 +3,7 @@
  * against a server) measured one after another.
  */
 import type { ClientJob } from './client.js';
+import { BUILD_DIR } from './lib/build.js';
 
 /** ServerSpec is one server process. */
 export interface ServerSpec {
@@ -13,11 +14,10 @@ export interface ServerSpec {
   readonly node?: boolean;
 }
 
+// Servers run from the transpiled tree (see lib/build.ts), not under tsx.
 const ts = (file: string, ...args: string[]): string[] => [
   'node',
-  '--import',
-  'tsx',
-  `bench/servers/${file}`,
+  `${BUILD_DIR}/bench/servers/${file.replace(/\.ts$/, '.js')}`,
   ...args,
 ];
 

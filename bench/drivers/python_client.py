@@ -99,7 +99,8 @@ def main():
         result["echoUs"] = {}
         for size in job["echoSizes"]:
             try:
-                result["echoUs"][str(size)] = [echo(proxy, size, budget) for _ in reps]
+                echo_reps = range(budget.get("echoReps", budget["reps"]))
+                result["echoUs"][str(size)] = [echo(proxy, size, budget) for _ in echo_reps]
             except Exception as e:  # noqa: BLE001
                 result["errors"].append(f"echo {size}: {e}")
     print(json.dumps(result), flush=True)

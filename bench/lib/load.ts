@@ -28,6 +28,8 @@ export interface Budget {
   readonly maxCalls: number;
   /** Time per echo repetition; the call count is derived from the payload size. */
   readonly echoMs: number;
+  /** Repetitions of each echo size. Defaults to `reps`. */
+  readonly echoReps?: number;
 }
 
 /** Sequential is one repetition of back-to-back calls. */

@@ -136,12 +136,16 @@ export function rssBytes(pid: number): number {
   return m === null ? Number.NaN : Number(m[1]) * 1024;
 }
 
-/** stop sends SIGTERM (so a profiled server writes its profile), then SIGKILL after `graceMs`. */
-export async function stop(child: Child, graceMs: number): Promise<void> {
+/**
+ * stop waits up to `graceMs` for the process to exit by itself (when `natural`), else
+ * sends SIGTERM (so a profiled server writes its profile), then SIGKILL after `graceMs`.
+ */
+export async function stop(child: Child, graceMs: number, natural = false): Promise<void> {
   const { proc } = child;
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
+  if (natural) await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+  if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
   child.kill();
 }

@@ -188,7 +188,7 @@ describe('hostile input over JSON-RPC/TCP', () => {
     try {
       const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
       sock.send(`{"jsonrpc":"2.0","method":"echo","params":[${deep}],"id":"deep"}`);
-      expect(errorOf(await sock.next())).toEqual({ id: 'deep', code: Code.InvalidRequest });
+      expect(errorOf(await sock.next())).toEqual({ id: 'deep', code: Code.LimitExceeded });
     } finally {
       sock.close();
     }

@@ -168,8 +168,8 @@ function invalidEntry(reply: Reply): Call {
 /**
  * decodeIncoming turns one line (or HTTP body) into what the server does with it.
  * Never throws. Errors answered here: -32700 (bad UTF-8 or JSON), -32600 (not a
- * request, or nested deeper than `limits.maxDepth`, or an empty batch) and -32000
- * (a batch larger than `limits.maxBatch`).
+ * request, or an empty batch) and -32000 (a batch larger than `limits.maxBatch`, or
+ * nesting deeper than `limits.maxDepth`: limits, coded as on the other protocols).
  */
 export function decodeIncoming(frame: Uint8Array, limits: Limits): Incoming {
   let value: unknown;
@@ -184,7 +184,11 @@ export function decodeIncoming(frame: Uint8Array, limits: Limits): Incoming {
     const replyId = isId(id) && !Array.isArray(value) ? id : null;
     return {
       kind: 'reply',
-      reply: invalid(replyId, `jsonrpc: message nested deeper than ${limits.maxDepth} levels`),
+      reply: invalid(
+        replyId,
+        `jsonrpc: message nested deeper than ${limits.maxDepth} levels`,
+        Code.LimitExceeded,
+      ),
     };
   }
   if (!Array.isArray(value)) {

@@ -104,9 +104,9 @@ describe('server decode: golden table', () => {
     const deep = (n: number) =>
       `{"jsonrpc":"2.0","method":"echo","params":[${'['.repeat(n)}${']'.repeat(n)}],"id":3}`;
     expect(decode(deep(6), limits).kind).toBe('call');
-    expect(shape(decode(deep(7), limits))).toEqual({ error: [Code.InvalidRequest, 3] });
+    expect(shape(decode(deep(7), limits))).toEqual({ error: [Code.LimitExceeded, 3] });
     expect(shape(decode(`${'['.repeat(100_000)}${']'.repeat(100_000)}`))).toEqual({
-      error: [Code.InvalidRequest, null],
+      error: [Code.LimitExceeded, null],
     });
   });
 

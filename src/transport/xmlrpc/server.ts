@@ -110,7 +110,13 @@ async function handle(
       return encodeOutcome(registry, method, await multicall(registry, limits, params, context));
     const reply = await dispatch(registry, { id: 0, method, params }, context);
     if (reply === null) return fault(new RpcError(Code.Internal, 'rpc: internal error'));
-    return reply.ok ? encodeOutcome(registry, method, reply.result) : fault(reply.error);
+    if (!reply.ok) return fault(reply.error);
+    // system.multicall lives here, not in the registry: list it as Python's server does.
+    const result =
+      method === 'system.listMethods' && Array.isArray(reply.result)
+        ? [...reply.result, MULTICALL].sort()
+        : reply.result;
+    return encodeOutcome(registry, method, result);
   } catch (err) {
     return fault(RpcError.from(err));
   } finally {

@@ -75,7 +75,7 @@ describe('xmlrpc server: calls', () => {
   it('serves introspection with XML-RPC type names', async () => {
     const list = await rpc('system.listMethods', []);
     expect(list.ok && list.value).toEqual(
-      expect.arrayContaining(['add', 'hypotenuse', 'credentials.lookup', 'echo']),
+      expect.arrayContaining(['add', 'hypotenuse', 'credentials.lookup', 'echo', 'system.multicall']),
     );
     expect(await rpc('system.methodSignature', ['hypotenuse'])).toEqual({
       ok: true,

@@ -32,9 +32,14 @@ export interface StreamClientInit {
 }
 
 interface Pending {
-  readonly resolve: (reply: Reply) => void;
+  /** Gets the result (`unwrap`) or the whole reply. */
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** Settle with the result, or reject with the remote error, instead of resolving with the reply. */
+  readonly unwrap: boolean;
+  /** performance.now() past which the call times out; Infinity for none. */
+  readonly deadline: number;
+  readonly timeout: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   /** Runs synchronously when the reply arrives, before any later frame is handled. */
@@ -68,12 +73,44 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
   let nextId = 0;
   let closed = false;
 
+  // One timer for every call, armed at the earliest deadline, instead of a timer
+  // per call: a call with no reply yet pays a comparison, not a setTimeout and a
+  // clearTimeout. The timer is unref'd while nothing is pending, so an idle client
+  // does not hold the process open.
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+  const arm = (deadline: number): void => {
+    if (timer !== undefined && deadline >= timerAt) {
+      timer.ref();
+      return;
+    }
+    if (timer !== undefined) clearTimeout(timer);
+    timerAt = deadline;
+    timer = setTimeout(sweep, Math.max(0, Math.ceil(deadline - performance.now())));
+  };
+  const sweep = (): void => {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, p] of pending) {
+      if (p.deadline <= now) {
+        take(id);
+        p.reject(new TransportError('timeout', `${protocol}: call timed out after ${p.timeout} ms`));
+      } else if (p.deadline < next) next = p.deadline;
+    }
+    if (next !== Number.POSITIVE_INFINITY) arm(next);
+  };
+
   const failAll = (error: Error): void => {
     for (const [id, p] of pending) {
       pending.delete(id);
       cleanup(p);
       p.reject(error);
     }
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
     for (const [id, q] of subscriptions) {
       subscriptions.delete(id);
       q.end(error);
@@ -130,6 +167,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
     if (p === undefined) return undefined;
     pending.delete(id);
     cleanup(p);
+    if (pending.size === 0) timer?.unref();
     return p;
   };
 
@@ -141,7 +179,9 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
     const p = take(reply.id);
     if (p === undefined) return;
     p.onReply?.(reply);
-    p.resolve(reply);
+    if (!p.unwrap) p.resolve(reply);
+    else if (reply.ok) p.resolve(reply.result);
+    else p.reject(reply.error);
   };
 
   const open = (): Link => {
@@ -196,30 +236,31 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
     return current;
   };
 
-  // register allocates an id and a pending entry; the caller writes the frame.
-  const register = (
+  // register allocates an id and a pending entry; the caller writes the frame. The
+  // promise gets the whole reply, or with `unwrap` the result (a remote error rejects).
+  function register(options: CallOptions | undefined, onReply?: (reply: Reply) => void): Registered<Reply>;
+  function register(options: CallOptions | undefined, onReply: undefined, unwrap: true): Registered<unknown>;
+  function register(
     options: CallOptions | undefined,
     onReply?: (reply: Reply) => void,
-  ): { id: number; reply: Promise<Reply> } => {
+    unwrap = false,
+  ): Registered<unknown> {
     nextId = nextId >= MAX_ID ? 1 : nextId + 1;
     const id = nextId;
     const signal = options?.signal;
-    const reply = new Promise<Reply>((resolve, reject) => {
+    const timeout = options?.timeout ?? defaultTimeout;
+    const deadline = timeout > 0 ? performance.now() + timeout : Number.POSITIVE_INFINITY;
+    const reply = new Promise<unknown>((resolve, reject) => {
       const entry: Pending = {
         resolve,
         reject,
-        timer: undefined,
+        unwrap,
+        deadline,
+        timeout,
         signal: undefined,
         onAbort: undefined,
         onReply,
       };
-      const timeout = options?.timeout ?? defaultTimeout;
-      if (timeout > 0) {
-        entry.timer = setTimeout(() => {
-          if (take(id) !== undefined)
-            reject(new TransportError('timeout', `${protocol}: call timed out after ${timeout} ms`));
-        }, timeout);
-      }
       if (signal !== undefined) {
         entry.signal = signal;
         entry.onAbort = () => {
@@ -229,8 +270,9 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       }
       pending.set(id, entry);
     });
+    if (deadline !== Number.POSITIVE_INFINITY) arm(deadline);
     return { id, reply };
-  };
+  }
 
   // An argument the codec cannot encode (a Symbol, an out-of-range bigint) fails the
   // call at once; its pending entry must not linger to time out later.
@@ -261,11 +303,18 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       const refused = usable(options);
       if (refused !== undefined) return Promise.reject(refused);
       const conn = open();
-      const { id, reply } = register(options);
-      const frame = encodeOrForget(id, () => codec.encodeCall(id, call));
-      if (frame instanceof Error) return Promise.reject(frame);
+      const { id, reply } = register(options, undefined, true);
+      let frame: Uint8Array;
+      try {
+        frame = codec.encodeCall(id, call);
+      } catch (err) {
+        // An argument the codec cannot encode fails the call at once, and its pending
+        // entry must not linger to time out later.
+        take(id);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
       conn.out.write(frame);
-      return reply.then(unwrap);
+      return reply;
     },
     async notify(call) {
       if (closed) throw new TransportError('closed', `${protocol}: client closed`);
@@ -372,8 +421,12 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
   return transport;
 }
 
+interface Registered<T> {
+  readonly id: number;
+  readonly reply: Promise<T>;
+}
+
 function cleanup(p: Pending): void {
-  if (p.timer !== undefined) clearTimeout(p.timer);
   if (p.signal !== undefined && p.onAbort !== undefined) p.signal.removeEventListener('abort', p.onAbort);
 }
 

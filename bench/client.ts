@@ -26,7 +26,7 @@ export interface ClientJob {
 /** ClientResult is the raw output: one entry per repetition. */
 export interface ClientResult {
   sequential?: { rate: number[]; p50Us: number[]; p99Us: number[] };
-  inflight64?: { rate: number[]; cpuUsPerCall: number[] };
+  inflight64?: { rate: number[]; cpuUsPerCall: number[]; clientCpuUsPerCall: number[] };
   c16x16?: { rate: number[] };
   echoUs?: Record<string, number[]>;
   errors: string[];
@@ -88,7 +88,11 @@ async function main(): Promise<void> {
   if (job.figures.includes('inflight64')) {
     await attempt('inflight64', async () => {
       const runs = await repeat(budget.reps, () => concurrent([main], 64, budget, job.serverPid));
-      result.inflight64 = { rate: runs.map((r) => r.rate), cpuUsPerCall: runs.map((r) => r.cpuUsPerCall) };
+      result.inflight64 = {
+        rate: runs.map((r) => r.rate),
+        cpuUsPerCall: runs.map((r) => r.cpuUsPerCall),
+        clientCpuUsPerCall: runs.map((r) => r.clientCpuUsPerCall),
+      };
     });
   }
   if (job.figures.includes('c16x16')) {

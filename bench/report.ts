@@ -13,6 +13,7 @@ export interface Summary {
   readonly in64?: Spread;
   readonly c16?: Spread;
   readonly cpuUs?: Spread;
+  readonly clientCpuUs?: Spread;
   readonly echoUs: Record<string, Spread>;
   /** Server RSS per idle TCP connection, in KiB. */
   rssPerConnKiB?: number;
@@ -29,6 +30,7 @@ export function summarise(r: ClientResult): Summary {
     in64: r.inflight64 && spread(r.inflight64.rate),
     c16: r.c16x16 && spread(r.c16x16.rate),
     cpuUs: r.inflight64 && spread(r.inflight64.cpuUsPerCall),
+    clientCpuUs: r.inflight64 && spread(r.inflight64.clientCpuUsPerCall ?? []),
     echoUs,
   };
 }
@@ -143,6 +145,7 @@ export function render(list: readonly Stack[], s: Figures, t: readonly Target[])
         withSpread(f.in64),
         withSpread(f.c16),
         si(f.cpuUs?.median),
+        si(f.clientCpuUs?.median),
         e('100'),
         e('10240'),
         e('1048576', 1000),
@@ -181,6 +184,7 @@ export function render(list: readonly Stack[], s: Figures, t: readonly Target[])
         '64 in flight/s',
         '16×16/s',
         'srv CPU µs/call',
+        'cli CPU µs/call',
         'echo 100B µs',
         '10KB µs',
         '1MB ms',

@@ -48,6 +48,7 @@ def concurrent(url, threads, budget, pid):
                 done[0] += 1
 
     cpu0 = cpu_seconds(pid) if pid else float("nan")
+    own0 = time.process_time()
     start = time.perf_counter()
     ts = [threading.Thread(target=work) for _ in range(threads)]
     for t in ts:
@@ -56,7 +57,9 @@ def concurrent(url, threads, budget, pid):
         t.join(budget["phaseMs"] / 1000 + 15)
     secs = time.perf_counter() - start
     cpu1 = cpu_seconds(pid) if pid else float("nan")
-    return done[0] / secs, (cpu1 - cpu0) / max(1, done[0]) * 1e6
+    own = time.process_time() - own0
+    calls = max(1, done[0])
+    return done[0] / secs, (cpu1 - cpu0) / calls * 1e6, own / calls * 1e6
 
 
 def echo(proxy, size, budget):
@@ -92,7 +95,11 @@ def main():
             result["sequential"] = {k: [r[i] for r in runs] for i, k in enumerate(["rate", "p50Us", "p99Us"])}
         if "inflight64" in figures:
             runs = [concurrent(url, 64, budget, pid) for _ in reps]
-            result["inflight64"] = {"rate": [r[0] for r in runs], "cpuUsPerCall": [r[1] for r in runs]}
+            result["inflight64"] = {
+                "rate": [r[0] for r in runs],
+                "cpuUsPerCall": [r[1] for r in runs],
+                "clientCpuUsPerCall": [r[2] for r in runs],
+            }
     except Exception as e:  # noqa: BLE001 - reported, not raised
         result["errors"].append(f"load: {e}")
     if "echo" in figures:

@@ -75,6 +75,8 @@ export interface Concurrent {
   readonly rate: number;
   /** Server CPU time per call in µs, when the server pid is known. */
   readonly cpuUsPerCall: number;
+  /** This client's CPU time per call in µs. */
+  readonly clientCpuUsPerCall: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export async function concurrent(
     }
   };
   const cpu0 = serverPid === undefined ? Number.NaN : cpuSeconds(serverPid);
+  const own0 = process.cpuUsage();
   const start = performance.now();
   deadline = start + budget.phaseMs;
   const workers: Promise<void>[] = [];
@@ -107,7 +110,12 @@ export async function concurrent(
   );
   const seconds = (performance.now() - start) / 1000;
   const cpu1 = serverPid === undefined ? Number.NaN : cpuSeconds(serverPid);
-  return { rate: done / seconds, cpuUsPerCall: ((cpu1 - cpu0) / done) * 1e6 };
+  const own = process.cpuUsage(own0);
+  return {
+    rate: done / seconds,
+    cpuUsPerCall: ((cpu1 - cpu0) / done) * 1e6,
+    clientCpuUsPerCall: (own.user + own.system) / done,
+  };
 }
 
 /** makePayload builds an echo payload of `size` bytes (or characters). */

@@ -9,6 +9,7 @@ import { Code, RpcError } from './errors.js';
 import { type Call, PushMethod, type Reply, type SubscriptionId } from './message.js';
 import type { Registry } from './registry.js';
 import { type Issue, type Schema, type Validated, validate } from './schema.js';
+import type { HandlerOf } from './service.js';
 
 /**
  * SentReply is a reply that may carry a hook the transport calls once the reply has
@@ -72,7 +73,7 @@ async function invoke(registry: Registry, call: Call, ctx: Context): Promise<unk
   const args = await validateArgs(proc, bindArgs(proc, call.params));
   const def = proc.def;
   if (def.kind === 'call') {
-    const result = await def.handler(args, ctx);
+    const result = await (def.handler as HandlerOf<unknown>)(args, ctx);
     if (registry.validateResults) return checked(proc, def.result, result, 'result');
     return result;
   }
@@ -92,7 +93,7 @@ async function invoke(registry: Registry, call: Call, ctx: Context): Promise<unk
     once: true,
   });
   const subCtx: Context = { ...ctx, signal: controller.signal };
-  const events = def.handler(args, subCtx);
+  const events = (def.handler as HandlerOf<AsyncIterable<unknown>>)(args, subCtx);
   const check = registry.validateResults ? (e: unknown) => checked(proc, def.event, e, 'event') : undefined;
   const subId = subs.open(events, controller, check);
   return new Started(subId, () => subs.start(subId));

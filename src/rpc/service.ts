@@ -74,16 +74,20 @@ export interface ServiceTree {
   readonly [name: string]: AnyProcedure | ServiceTree;
 }
 
-// A procedure of any parameter/result types. Handlers are contravariant in their
-// arguments, so the widest form names them with `never`.
-// biome-ignore lint/suspicious/noExplicitAny: the variance escape hatch for handler types, never public
-type AnyHandlerArgs = any;
-/** AnyProcedure matches every procedure definition, whatever its types. @internal */
+/**
+ * AnyProcedure matches every procedure definition, whatever its types. Handlers are
+ * contravariant in their arguments, so the widest handler takes `never`; dispatch,
+ * which has validated the arguments against the same definition, calls it through
+ * {@link HandlerOf}. @internal
+ */
 export type AnyProcedure =
-  | (Omit<CallDef, 'handler'> & { readonly handler: (args: AnyHandlerArgs, ctx: Context) => unknown })
+  | (Omit<CallDef, 'handler'> & { readonly handler: (args: never, ctx: Context) => unknown })
   | (Omit<SubscriptionDef, 'handler'> & {
-      readonly handler: (args: AnyHandlerArgs, ctx: Context) => AsyncIterable<unknown>;
+      readonly handler: (args: never, ctx: Context) => AsyncIterable<unknown>;
     });
+
+/** HandlerOf is a handler as dispatch calls it: with validated arguments by name. @internal */
+export type HandlerOf<R> = (args: Readonly<Record<string, unknown>>, ctx: Context) => R;
 
 /** procedure defines a call: the result and argument types are inferred from the schemas. */
 export function procedure<const P extends Params, R extends Schema>(def: {

@@ -36,6 +36,8 @@ export interface ConnectionInit {
   readonly protocol: string;
   readonly peer?: Peer;
   readonly subscriptions?: Subscriptions;
+  /** An existing session to share (an HTTP keep-alive connection's). Defaults to a new one. */
+  readonly session?: Map<string, unknown>;
 }
 
 /**
@@ -47,7 +49,7 @@ export function createConnectionContext(init: ConnectionInit): { context: Contex
   const context: Context = {
     protocol: init.protocol,
     peer: init.peer,
-    session: new Map(),
+    session: init.session ?? new Map(),
     signal: controller.signal,
     subscriptions: init.subscriptions,
   };

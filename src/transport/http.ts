@@ -106,6 +106,18 @@ function readAndHandle(
  * Handlers are built once per server. Call {@link drainHttpServer} to stop it.
  * @throws Error when two bindings claim the same path.
  */
+// A keep-alive connection's session outlives each request on it, as a TCP
+// connection's does; it is made only when a handler asks for it.
+const sessions = new WeakMap<object, Map<string, unknown>>();
+function sessionOf(socket: object): Map<string, unknown> {
+  let session = sessions.get(socket);
+  if (session === undefined) {
+    session = new Map();
+    sessions.set(socket, session);
+  }
+  return session;
+}
+
 export function createHttpServer(
   registry: Registry,
   bindings: readonly HttpBinding[],
@@ -158,6 +170,9 @@ export function createHttpServer(
           socket.remoteAddress === undefined
             ? undefined
             : { address: socket.remoteAddress, port: socket.remotePort ?? 0 },
+        get session() {
+          return sessionOf(socket);
+        },
       };
       readAndHandle(req, res, state, handler, info, max);
     },

@@ -46,6 +46,8 @@ export interface HttpRequestInfo {
   readonly path: string;
   readonly contentType: string | undefined;
   readonly peer?: Peer;
+  /** The keep-alive connection's session (made on first use), shared by its requests. */
+  readonly session: Map<string, unknown>;
 }
 
 /** HttpResult is a handler's answer. A null body is sent as 204 No Content. */

@@ -41,7 +41,11 @@ function createHandler(registry: Registry, limits: Limits): HttpHandler {
     if (incoming.kind === 'reply') return ok(replyText(incoming.reply));
     if (incoming.kind !== 'call' && incoming.kind !== 'batch') return NO_CONTENT;
     // No subscriptions in this context: a subscription call is refused by dispatch.
-    const { context, abort } = createConnectionContext({ protocol: PROTOCOL, peer: info.peer });
+    const { context, abort } = createConnectionContext({
+      protocol: PROTOCOL,
+      peer: info.peer,
+      session: info.session,
+    });
     try {
       if (incoming.kind === 'call') {
         const reply = await dispatch(registry, incoming.call, context);

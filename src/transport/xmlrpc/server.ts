@@ -2,7 +2,7 @@
  * The XML-RPC server side: an {@link HttpBinding} answering `POST /RPC2` and `POST /`
  * with methodResponse documents, plus `system.multicall`.
  */
-import type { Context, Peer } from '../../rpc/context.js';
+import type { Context } from '../../rpc/context.js';
 import { dispatch } from '../../rpc/dispatch.js';
 import { Code, RpcError } from '../../rpc/errors.js';
 import type { Registry } from '../../rpc/registry.js';
@@ -23,19 +23,18 @@ function faultStruct(error: RpcError): { faultCode: number; faultString: string 
 }
 
 /**
- * requestContext is the context of one HTTP request. Its session map and abort signal
- * are made only when a handler asks for them: an AbortController that is aborted on
- * every request costs more than decoding the request does.
+ * requestContext is the context of one HTTP request. The session is the keep-alive
+ * connection's (made on first use); the abort signal is made only when a handler
+ * asks for it: an AbortController that is aborted on every request costs more than
+ * decoding the request does.
  */
-function requestContext(peer: Peer | undefined): { context: Context; end: () => void } {
+function requestContext(info: HttpRequestInfo): { context: Context; end: () => void } {
   let controller: AbortController | undefined;
-  let session: Map<string, unknown> | undefined;
   const context: Context = {
     protocol: 'xmlrpc',
-    peer,
+    peer: info.peer,
     get session() {
-      session ??= new Map();
-      return session;
+      return info.session;
     },
     get signal() {
       controller ??= new AbortController();
@@ -104,7 +103,7 @@ async function handle(
   } catch (err) {
     return fault(RpcError.from(err));
   }
-  const { context, end } = requestContext(info.peer);
+  const { context, end } = requestContext(info);
   try {
     if (method === MULTICALL)
       return encodeOutcome(registry, method, await multicall(registry, limits, params, context));

@@ -55,6 +55,7 @@ function mountHttp(binding: HttpBinding): Server {
       const out = await handler(Buffer.concat(chunks), {
         path: req.url ?? '',
         contentType: req.headers['content-type'],
+        session: new Map(),
       });
       res.writeHead(out.status ?? 200, { 'content-type': out.contentType });
       res.end(out.body ?? undefined);

@@ -333,6 +333,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       if (conn !== undefined) {
         await new Promise<void>((resolve) => {
           conn.socket.once('close', () => resolve());
+          conn.out.flush();
           conn.socket.end();
           setTimeout(() => conn.socket.destroy(), 1000).unref();
         });

@@ -107,7 +107,10 @@ function serveConnection(
 
   const maybeEnd = (): void => {
     if (inFlight > 0) return;
-    if (draining || (readEnded && subscriptions.size === 0)) socket.end();
+    if (draining || (readEnded && subscriptions.size === 0)) {
+      out.flush(); // end() would otherwise drop what is still queued
+      socket.end();
+    }
   };
 
   const updateFlow = (): void => {

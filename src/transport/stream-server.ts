@@ -41,9 +41,8 @@ export function createStreamServer(
 ): StreamServer {
   const connections = new Set<Connection>();
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    const conn = serveConnection(socket, registry, codec, limits, protocol);
+    const conn = serveConnection(socket, registry, codec, limits, protocol, () => connections.delete(conn));
     connections.add(conn);
-    socket.once('close', () => connections.delete(conn));
   });
 
   return {
@@ -76,6 +75,7 @@ function serveConnection(
   codec: StreamServerCodec,
   limits: Limits,
   protocol: string,
+  onClose: () => void,
 ): Connection {
   const out = createWriteQueue(socket);
   const framer = codec.createFramer(limits);
@@ -211,8 +211,13 @@ function serveConnection(
     readEnded = true;
     maybeEnd();
   });
-  socket.on('error', () => {}); // 'close' follows; nothing to report to anyone.
-  socket.once('close', abort);
+  socket.on('error', ignore); // 'close' follows; nothing to report to anyone.
+  // One 'close' listener, with `on`: 'close' fires once, and `once` would cost every
+  // idle connection a wrapper object and a bound function.
+  socket.on('close', () => {
+    abort();
+    onClose();
+  });
   socket.setTimeout(limits.idleTimeoutMs, () => {
     // Quiet is fine while a call runs or a subscriber waits for events.
     if (inFlight === 0 && subscriptions.size === 0) socket.destroy();
@@ -228,3 +233,5 @@ function serveConnection(
     },
   };
 }
+
+function ignore(): void {}

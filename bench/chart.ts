@@ -61,7 +61,7 @@ function targetPanel(list: readonly Target[], y0: number): { svg: string; height
   const xOf = (v: number): number => LABEL + 90 + (Math.min(v, max) / max) * (BAR - 90);
   const parts = [`<text x="10" y="${y0 + 16}" class="t">Targets: measured ÷ wanted (≥ 1 passes)</text>`];
   const top = y0 + 26;
-  const one = xOf(1);
+  const one = xOf(1).toFixed(1);
   list.forEach((t, i) => {
     const y = top + i * ROW;
     const score = t.op === '>=' ? t.measured / t.want : t.want / t.measured;
@@ -73,7 +73,7 @@ function targetPanel(list: readonly Target[], y0: number): { svg: string; height
         `<rect x="${xOf(0)}" y="${y + 3}" width="${w.toFixed(1)}" height="${ROW - 6}" fill="${color}"/>`,
       );
       parts.push(
-        `<text x="${xOf(0) + w + 4}" y="${y + 13}" class="v">${t.measured.toFixed(2)} (want ${t.op} ${t.want})</text>`,
+        `<text x="${(xOf(0) + w + 4).toFixed(1)}" y="${y + 13}" class="v">${t.measured.toFixed(2)} (want ${t.op === '>=' ? '≥' : '≤'} ${t.want})</text>`,
       );
     } else parts.push(`<text x="${xOf(0) + 4}" y="${y + 13}" class="v">not measured</text>`);
   });

@@ -8,7 +8,7 @@
  * Quick and `--only` (partial) runs write to bench/results/scratch/ instead.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import type { ClientJob, ClientResult } from './client.js';
 import { BUILD_DIR, build } from './lib/build.js';
 import type { Budget } from './lib/load.js';
 import { type Child, killAll, pinning, rssBytes, start, stop } from './lib/proc.js';
-import { render, type Summary, summarise, targets } from './report.js';
+import { render, type Summary, summarise, type Target, targets } from './report.js';
 import { idleServers, type Stack, servers, stacks } from './stacks.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -153,7 +153,32 @@ function machine(): Record<string, unknown> {
   };
 }
 
+// `--chart-only` redraws docs/bench.svg from bench/results/latest.json.
+function redraw(): void {
+  const doc = JSON.parse(readFileSync('bench/results/latest.json', 'utf8')) as {
+    date: string;
+    machine: { cores: number; cpu: string; node: string };
+    stacks: { id: string }[];
+    summaries: Record<string, Summary>;
+    targets: Target[];
+  };
+  const ids = new Set(doc.stacks.map((s) => s.id));
+  const m = doc.machine;
+  const caption = `${doc.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores}× ${m.cpu}, Node ${m.node}`;
+  writeFileSync(
+    'docs/bench.svg',
+    chart(
+      stacks.filter((s) => ids.has(s.id)),
+      doc.summaries,
+      targets(doc.summaries),
+      caption,
+    ),
+  );
+  log('wrote docs/bench.svg');
+}
+
 async function main(): Promise<void> {
+  if (flag('chart-only')) return redraw();
   const built = build(root);
   log(`bench: transpiled ${built} files to ${BUILD_DIR}`);
   const env = machine();

@@ -36,11 +36,13 @@ export class Started {
 export async function dispatch(registry: Registry, call: Call, ctx: Context): Promise<SentReply | null> {
   const id = call.id;
   try {
-    // No closure per call on the common path (no middleware).
-    const out =
+    // No closure per call on the common path (no middleware), and no await at all
+    // when validation and the handler are synchronous (most procedures).
+    let out =
       registry.middleware === undefined
-        ? await invoke(registry, call, ctx)
-        : await registry.middleware(call, ctx, () => invoke(registry, call, ctx));
+        ? invoke(registry, call, ctx)
+        : registry.middleware(call, ctx, async () => invoke(registry, call, ctx));
+    if (isThenable(out)) out = await out;
     if (id === undefined) return null;
     if (out instanceof Started) return { id, ok: true, result: out.id, onSent: out.start };
     return { id, ok: true, result: out };
@@ -61,7 +63,16 @@ export function methodNotFound(method: string): RpcError {
   return new RpcError(Code.MethodNotFound, `rpc: can't find method ${JSON.stringify(method.slice(0, 128))}`);
 }
 
-async function invoke(registry: Registry, call: Call, ctx: Context): Promise<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value instanceof Promise ||
+    (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function')
+  );
+}
+
+// invoke returns the result, or a promise of it when something on the way is async.
+// It may throw (dispatch catches).
+function invoke(registry: Registry, call: Call, ctx: Context): unknown {
   if (typeof call.method !== 'string')
     throw new RpcError(Code.InvalidRequest, 'rpc: method must be a string');
   const proc = registry.procedures.get(call.method);
@@ -70,12 +81,25 @@ async function invoke(registry: Registry, call: Call, ctx: Context): Promise<unk
       return unsubscribe(call, ctx);
     throw methodNotFound(call.method);
   }
-  const args = await validateArgs(proc, bindArgs(proc, call.params));
+  const args = validateArgs(proc, bindArgs(proc, call.params));
+  if (args instanceof Promise) return args.then((a) => run(registry, proc, a, call, ctx));
+  return run(registry, proc, args, call, ctx);
+}
+
+function run(
+  registry: Registry,
+  proc: Procedure,
+  args: Record<string, unknown>,
+  call: Call,
+  ctx: Context,
+): unknown {
   const def = proc.def;
   if (def.kind === 'call') {
-    const result = await (def.handler as HandlerOf<unknown>)(args, ctx);
-    if (registry.validateResults) return checked(proc, def.result, result, 'result');
-    return result;
+    const result = (def.handler as HandlerOf<unknown>)(args, ctx);
+    if (!registry.validateResults) return result;
+    return isThenable(result)
+      ? Promise.resolve(result).then((r) => checked(proc, def.result, r, 'result'))
+      : checked(proc, def.result, result, 'result');
   }
   const subs = ctx.subscriptions;
   if (subs === undefined) {

@@ -122,18 +122,27 @@ function isControl(key: string): boolean {
   return key.charCodeAt(0) === 36; // '$'
 }
 
-function pathProxy(path: string, invoke: (method: string, args: unknown[]) => unknown): unknown {
+type Invoke = (method: string, args: unknown[]) => unknown;
+
+/** Path proxies are made once per name and client (up to this many names). */
+const MAX_CACHED_PATHS = 1024;
+
+function pathProxy(path: string, invoke: Invoke, cache: Map<string, unknown>): unknown {
+  const known = cache.get(path);
+  if (known !== undefined) return known;
   const target = function remoteProcedure(): void {};
-  return new Proxy(target, {
+  const proxy = new Proxy(target, {
     get(_target, key) {
       // Not a thenable, not a symbol-keyed protocol object: only names are procedures.
       if (typeof key !== 'string' || key === 'then') return undefined;
-      return pathProxy(`${path}.${key}`, invoke);
+      return pathProxy(`${path}.${key}`, invoke, cache);
     },
     apply(_target, _this, args: unknown[]) {
       return invoke(path, args);
     },
   });
+  if (cache.size < MAX_CACHED_PATHS) cache.set(path, proxy);
+  return proxy;
 }
 
 function trimArgs(args: unknown[]): unknown[] {
@@ -178,16 +187,14 @@ export function createProxy<S>(transport: ClientTransport, options?: CallOptions
   return rootProxy(invoke, controls) as Client<S>;
 }
 
-function rootProxy(
-  invoke: (method: string, args: unknown[]) => unknown,
-  controls: Record<string, unknown>,
-): unknown {
+function rootProxy(invoke: Invoke, controls: Record<string, unknown>): unknown {
+  const cache = new Map<string, unknown>();
   return new Proxy(Object.create(null) as object, {
     get(_target, key) {
       if (key === Symbol.asyncDispose) return controls.$close;
       if (typeof key !== 'string' || key === 'then') return undefined;
       if (isControl(key)) return Object.hasOwn(controls, key) ? controls[key] : undefined;
-      return pathProxy(key, invoke);
+      return pathProxy(key, invoke, cache);
     },
   });
 }

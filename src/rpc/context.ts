@@ -61,3 +61,44 @@ export function createConnectionContext(init: ConnectionInit): { context: Contex
     },
   };
 }
+
+/**
+ * createRequestContext returns the context of one request on a request/response
+ * transport (HTTP). Its abort signal is made only if a handler reads it: building and
+ * aborting an AbortController on every request costs more than decoding the request.
+ * Call `end()` when the response is sent.
+ */
+export function createRequestContext(init: ConnectionInit): { context: Context; end: () => void } {
+  const state = new RequestState(init);
+  return { context: state, end: () => state.end() };
+}
+
+// A class, so the lazy getters live on the prototype rather than in every context.
+class RequestState implements Context {
+  readonly protocol: string;
+  readonly peer?: Peer;
+  readonly subscriptions?: Subscriptions;
+  #session: Map<string, unknown> | undefined;
+  #controller: AbortController | undefined;
+
+  constructor(init: ConnectionInit) {
+    this.protocol = init.protocol;
+    this.peer = init.peer;
+    this.subscriptions = init.subscriptions;
+    this.#session = init.session;
+  }
+
+  get session(): Map<string, unknown> {
+    this.#session ??= new Map();
+    return this.#session;
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    return this.#controller.signal;
+  }
+
+  end(): void {
+    this.#controller?.abort();
+  }
+}

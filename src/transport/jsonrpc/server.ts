@@ -2,7 +2,7 @@
  * Serving JSON-RPC 2.0: the TCP listener (newline-delimited, with server push) on
  * the shared stream loop, and `POST /jsonrpc` on the shared HTTP server.
  */
-import { createConnectionContext } from '../../rpc/context.js';
+import { createRequestContext } from '../../rpc/context.js';
 import { dispatch, type SentReply } from '../../rpc/dispatch.js';
 import type { Reply } from '../../rpc/message.js';
 import type { Registry } from '../../rpc/registry.js';
@@ -41,7 +41,7 @@ function createHandler(registry: Registry, limits: Limits): HttpHandler {
     if (incoming.kind === 'reply') return ok(replyText(incoming.reply));
     if (incoming.kind !== 'call' && incoming.kind !== 'batch') return NO_CONTENT;
     // No subscriptions in this context: a subscription call is refused by dispatch.
-    const { context, abort } = createConnectionContext({
+    const { context, end } = createRequestContext({
       protocol: PROTOCOL,
       peer: info.peer,
       session: info.session,
@@ -55,7 +55,7 @@ function createHandler(registry: Registry, limits: Limits): HttpHandler {
       const answered = replies.filter((r): r is SentReply => r !== null);
       return answered.length === 0 ? NO_CONTENT : ok(batchText(answered as Reply[]));
     } finally {
-      abort();
+      end();
     }
   };
 }

@@ -13,6 +13,7 @@ import type {
   ClientIncoming,
   ClientOptions,
   ClientTransport,
+  FrameBytes,
   Framer,
   OutgoingCall,
   RemoteSubscription,
@@ -276,7 +277,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
 
   // An argument the codec cannot encode (a Symbol, an out-of-range bigint) fails the
   // call at once; its pending entry must not linger to time out later.
-  const encodeOrForget = (id: number, encode: () => Uint8Array): Uint8Array | Error => {
+  const encodeOrForget = (id: number, encode: () => FrameBytes): FrameBytes | Error => {
     try {
       return encode();
     } catch (err) {
@@ -304,7 +305,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       if (refused !== undefined) return Promise.reject(refused);
       const conn = open();
       const { id, reply } = register(options, undefined, true);
-      let frame: Uint8Array;
+      let frame: FrameBytes;
       try {
         frame = codec.encodeCall(id, call);
       } catch (err) {
@@ -350,7 +351,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       const conn = open();
       const entries = calls.map(() => register(options));
       const ids = entries.map((e) => e.id);
-      let frame: Uint8Array;
+      let frame: FrameBytes;
       try {
         frame = encodeBatch(ids, calls);
       } catch (err) {

@@ -212,6 +212,12 @@ export type Incoming =
   | { readonly kind: 'ignore' };
 
 /**
+ * FrameBytes is one encoded frame: one buffer, or its parts in order (a large binary
+ * value written by reference instead of copied into the frame).
+ */
+export type FrameBytes = Uint8Array | readonly Uint8Array[];
+
+/**
  * StreamServerCodec is a protocol's server-side wire format. Encoders return whole
  * frames ready to write (length prefix or newline included). Never throws from
  * `decode`: bad input is an `Incoming` of kind `reply` or `close`.
@@ -219,10 +225,10 @@ export type Incoming =
 export interface StreamServerCodec {
   createFramer(limits: Limits): Framer;
   decode(frame: Buffer, limits: Limits): Incoming;
-  encodeReply(reply: Reply): Uint8Array;
+  encodeReply(reply: Reply): FrameBytes;
   /** encodeBatch is needed only by protocols whose `decode` yields batches. */
-  encodeBatch?(replies: readonly Reply[]): Uint8Array;
-  encodePush(push: Push): Uint8Array;
+  encodeBatch?(replies: readonly Reply[]): FrameBytes;
+  encodePush(push: Push): FrameBytes;
 }
 
 /** ClientIncoming is what a client does with one decoded frame. */
@@ -236,9 +242,9 @@ export type ClientIncoming =
 /** StreamClientCodec is a protocol's client-side wire format. Encoders return whole frames. */
 export interface StreamClientCodec {
   createFramer(maxMessageBytes: number): Framer;
-  encodeCall(id: number, call: OutgoingCall): Uint8Array;
-  encodeNotify(call: OutgoingCall): Uint8Array;
+  encodeCall(id: number, call: OutgoingCall): FrameBytes;
+  encodeNotify(call: OutgoingCall): FrameBytes;
   /** encodeBatch sends calls with the given ids in one frame; omit when the protocol has no batch. */
-  encodeBatch?(ids: readonly number[], calls: readonly OutgoingCall[]): Uint8Array;
+  encodeBatch?(ids: readonly number[], calls: readonly OutgoingCall[]): FrameBytes;
   decode(frame: Buffer): ClientIncoming;
 }

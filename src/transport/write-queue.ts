@@ -12,11 +12,12 @@
  * @internal
  */
 import type { Socket } from 'node:net';
+import type { FrameBytes } from './types.js';
 
 /** WriteQueue batches writes to one socket. */
 export interface WriteQueue {
-  /** write queues one encoded frame; it is flushed by the end of the current tick. */
-  write(frame: Uint8Array): void;
+  /** write queues one encoded frame (or its parts); it is flushed by the end of the current tick. */
+  write(frame: FrameBytes): void;
   /** flush hands every queued frame to the socket now; call it before `socket.end()`. */
   flush(): void;
   /** Bytes queued here or in the socket that the peer has not read yet. */
@@ -48,22 +49,25 @@ class SocketWriteQueue implements WriteQueue {
 
   constructor(readonly socket: Socket) {}
 
-  write(frame: Uint8Array): void {
+  write(frame: FrameBytes): void {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
     if (!this.#scheduled) {
       this.#scheduled = true;
       process.nextTick(this.#onTick);
     }
-    if (this.#corked || this.#bytes + frame.byteLength > JOIN_BYTES) {
+    const parts = frame instanceof Uint8Array ? undefined : frame;
+    if (parts !== undefined || this.#corked || this.#bytes + (frame as Uint8Array).byteLength > JOIN_BYTES) {
       if (!this.#corked) {
         this.#corked = true;
         socket.cork();
       }
       this.#writeJoined(); // keeps order: queued small frames go first
-      socket.write(frame);
+      if (parts === undefined) socket.write(frame as Uint8Array);
+      else for (const part of parts) socket.write(part);
       return;
     }
+    frame = frame as Uint8Array;
     this.#frames.push(frame);
     this.#bytes += frame.byteLength;
     if (this.#frames.length >= FLUSH_FRAMES) this.#writeJoined();

@@ -262,7 +262,7 @@ export function pushText(push: Push): string {
 const line = (text: string): Buffer => Buffer.from(`${text}\n`, 'utf8');
 
 /** serverCodec is the server half of JSON-RPC over newline-delimited TCP. */
-export const serverCodec: StreamServerCodec = {
+export const serverCodec = {
   createFramer(limits: Limits): Framer {
     const tooLong = `jsonrpc: line longer than ${limits.maxMessageBytes} bytes`;
     return createLineFramer(limits.maxMessageBytes, line(replyText(invalid(null, tooLong))));
@@ -271,7 +271,7 @@ export const serverCodec: StreamServerCodec = {
   encodeReply: (reply) => line(replyText(reply)),
   encodeBatch: (replies) => line(batchText(replies)),
   encodePush: (push) => line(pushText(push)),
-};
+} satisfies StreamServerCodec;
 
 // ---------------------------------------------------------------------------
 // Client side
@@ -349,7 +349,7 @@ function decodePush(method: string, params: unknown): ClientIncoming {
 }
 
 /** clientCodec is the client half of JSON-RPC over newline-delimited TCP. */
-export const clientCodec: StreamClientCodec = {
+export const clientCodec = {
   createFramer: (maxMessageBytes) => createLineFramer(maxMessageBytes),
   encodeCall: (id, call) => line(requestText(id, call)),
   encodeNotify: (call) => line(requestText(undefined, call)),
@@ -359,4 +359,4 @@ export const clientCodec: StreamClientCodec = {
     return line(`${out}]`);
   },
   decode: decodeClient,
-};
+} satisfies StreamClientCodec;

@@ -7,6 +7,7 @@ import { Code, isRpcErrorShape, RpcError, type RpcErrorShape } from '../../rpc/e
 import { type Id, type Params, type Push, PushMethod, type Reply } from '../../rpc/message.js';
 import type {
   ClientIncoming,
+  FrameBytes,
   Incoming,
   Limits,
   OutgoingCall,
@@ -14,7 +15,7 @@ import type {
   StreamServerCodec,
 } from '../types.js';
 import { createFramer } from './framing.js';
-import { DecodeError, decodeValue, encodeFrame } from './values.js';
+import { DecodeError, decodeValue, encodeFrame, encodeMessage } from './values.js';
 
 /** MessageType is the first element of every msgpack-rpc message. */
 export const MessageType = { Request: 0, Response: 1, Notification: 2 } as const;
@@ -85,20 +86,20 @@ export const serverCodec: StreamServerCodec = {
     }
   },
 
-  encodeReply(reply: Reply): Uint8Array {
+  encodeReply(reply: Reply): FrameBytes {
     const id = reply.id ?? null;
     if (!reply.ok) return errorFrame(id, reply.error.toShape());
     try {
-      return encodeFrame([MessageType.Response, id, null, reply.result ?? null]);
+      return encodeMessage([MessageType.Response, id, null, reply.result ?? null]);
     } catch {
       return errorFrame(id, { code: Code.Internal, message: 'msgpack: the result could not be encoded' });
     }
   },
 
-  encodePush(push: Push): Uint8Array {
+  encodePush(push: Push): FrameBytes {
     if (push.kind === 'event') {
       try {
-        return encodeFrame([MessageType.Notification, PushMethod.Event, [push.subscription, push.event]]);
+        return encodeMessage([MessageType.Notification, PushMethod.Event, [push.subscription, push.event]]);
       } catch {
         // The peer learns the stream is broken rather than missing an event silently.
         const error = { code: Code.Internal, message: 'msgpack: an event could not be encoded' };
@@ -124,12 +125,12 @@ export const clientCodec: StreamClientCodec = {
     return createFramer({ maxBytes: maxMessageBytes });
   },
 
-  encodeCall(id: number, call: OutgoingCall): Uint8Array {
-    return encodeFrame([MessageType.Request, id, call.method, call.params]);
+  encodeCall(id: number, call: OutgoingCall): FrameBytes {
+    return encodeMessage([MessageType.Request, id, call.method, call.params]);
   },
 
-  encodeNotify(call: OutgoingCall): Uint8Array {
-    return encodeFrame([MessageType.Notification, call.method, call.params]);
+  encodeNotify(call: OutgoingCall): FrameBytes {
+    return encodeMessage([MessageType.Notification, call.method, call.params]);
   },
 
   decode(frame: Buffer): ClientIncoming {

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Code, RpcError } from '../../../src/rpc/errors.js';
 import { clientCodec, serverCodec } from '../../../src/transport/msgpack/codec.js';
-import { decodeValue, encodeFrame } from '../../../src/transport/msgpack/values.js';
-import { defaultLimits, FrameError, type Incoming } from '../../../src/transport/types.js';
+import {
+  decodeValue,
+  encodeFrame,
+  encodeMessage,
+  SPLICE_BYTES,
+} from '../../../src/transport/msgpack/values.js';
+import { defaultLimits, type FrameBytes, FrameError, type Incoming } from '../../../src/transport/types.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const body = (frame: Uint8Array): Buffer => Buffer.from(frame).subarray(4);
-const wire = (frame: Uint8Array): unknown => decodeValue(body(frame), 64);
+const flat = (f: FrameBytes): Buffer => (f instanceof Uint8Array ? Buffer.from(f) : Buffer.concat(f));
+const toHex = (b: FrameBytes): string => flat(b).toString('hex');
+const body = (frame: FrameBytes): Buffer => flat(frame).subarray(4);
+const wire = (frame: FrameBytes): unknown => decodeValue(body(frame), 64);
 const msg = (v: unknown): Buffer => body(encodeFrame(v));
 const serverDecode = (b: Buffer): Incoming => serverCodec.decode(b, defaultLimits);
 
@@ -232,5 +238,31 @@ describe('client codec', () => {
   it('has a framer limited by maxMessageBytes without an error frame', () => {
     const framer = clientCodec.createFramer(10);
     expect(() => framer.push(hex('0000000b'), () => {})).toThrow(FrameError);
+  });
+});
+
+describe('large binaries go by reference', () => {
+  const big = (n: number, seed: number) => {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i += 97) b[i] = (i * seed) & 0xff;
+    b[n - 1] = 0xcb; // a float64 marker byte inside a payload must not confuse the int fix-up
+    return b;
+  };
+
+  it.each([
+    ['a result', [1, 9, null, big(SPLICE_BYTES, 3)]],
+    ['params', [0, 4, 'echo', [big(100_000, 5), 'x', 1.5, big(70_000, 7)]]],
+    ['an event', [2, 'rpc.event', [3, big(1 << 20, 11)]]],
+  ])('%s: the parts join to exactly the bytes of a copying encode', (_name, message) => {
+    const parts = encodeMessage(message);
+    expect(Array.isArray(parts)).toBe(true);
+    const joined = Buffer.concat(parts as Buffer[]);
+    expect(joined.equals(encodeFrame(message))).toBe(true);
+    // Re-encoding what decodes gives the same bytes (a deep toEqual on MiB arrays is slow).
+    expect(encodeFrame(decodeValue(joined.subarray(4), 64)).equals(joined)).toBe(true);
+  });
+
+  it('small messages stay one buffer', () => {
+    expect(encodeMessage([1, 1, null, new Uint8Array(SPLICE_BYTES - 1)])).toBeInstanceOf(Uint8Array);
   });
 });

@@ -6,6 +6,7 @@
  * Exports: createHttpServer, drainHttpServer.
  */
 import http from 'node:http';
+import type { Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
 import type { HttpBinding, HttpHandler, HttpRequestInfo, HttpResult, Limits } from './types.js';
 
@@ -118,6 +119,21 @@ function sessionOf(socket: object): Map<string, unknown> {
   return session;
 }
 
+// A class, so the session getter lives on the prototype: an object literal with a
+// getter builds a new accessor on every request.
+class RequestInfo implements HttpRequestInfo {
+  constructor(
+    readonly path: string,
+    readonly contentType: string | undefined,
+    readonly peer: Peer | undefined,
+    private readonly socket: object,
+  ) {}
+
+  get session(): Map<string, unknown> {
+    return sessionOf(this.socket);
+  }
+}
+
 export function createHttpServer(
   registry: Registry,
   bindings: readonly HttpBinding[],
@@ -163,17 +179,14 @@ export function createHttpServer(
         return;
       }
       const socket = req.socket;
-      const info: HttpRequestInfo = {
-        path: q < 0 ? url : url.slice(0, q),
-        contentType: req.headers['content-type'],
-        peer:
-          socket.remoteAddress === undefined
-            ? undefined
-            : { address: socket.remoteAddress, port: socket.remotePort ?? 0 },
-        get session() {
-          return sessionOf(socket);
-        },
-      };
+      const info = new RequestInfo(
+        q < 0 ? url : url.slice(0, q),
+        req.headers['content-type'],
+        socket.remoteAddress === undefined
+          ? undefined
+          : { address: socket.remoteAddress, port: socket.remotePort ?? 0 },
+        socket,
+      );
       readAndHandle(req, res, state, handler, info, max);
     },
   );

@@ -2,7 +2,7 @@
  * The XML-RPC server side: an {@link HttpBinding} answering `POST /RPC2` and `POST /`
  * with methodResponse documents, plus `system.multicall`.
  */
-import type { Context } from '../../rpc/context.js';
+import { type Context, createRequestContext } from '../../rpc/context.js';
 import { dispatch } from '../../rpc/dispatch.js';
 import { Code, RpcError } from '../../rpc/errors.js';
 import type { Registry } from '../../rpc/registry.js';
@@ -20,28 +20,6 @@ function fault(error: RpcError): HttpResult {
 
 function faultStruct(error: RpcError): { faultCode: number; faultString: string } {
   return { faultCode: error.code, faultString: error.message };
-}
-
-/**
- * requestContext is the context of one HTTP request. The session is the keep-alive
- * connection's (made on first use); the abort signal is made only when a handler
- * asks for it: an AbortController that is aborted on every request costs more than
- * decoding the request does.
- */
-function requestContext(info: HttpRequestInfo): { context: Context; end: () => void } {
-  let controller: AbortController | undefined;
-  const context: Context = {
-    protocol: 'xmlrpc',
-    peer: info.peer,
-    get session() {
-      return info.session;
-    },
-    get signal() {
-      controller ??= new AbortController();
-      return controller.signal;
-    },
-  };
-  return { context, end: () => controller?.abort() };
 }
 
 // One multicall entry: [result] on success, a fault struct in place on failure.
@@ -103,7 +81,13 @@ async function handle(
   } catch (err) {
     return fault(RpcError.from(err));
   }
-  const { context, end } = requestContext(info);
+  // The session is the keep-alive connection's; the abort signal is made only if a
+  // handler reads it.
+  const { context, end } = createRequestContext({
+    protocol: 'xmlrpc',
+    peer: info.peer,
+    session: info.session,
+  });
   try {
     if (method === MULTICALL)
       return encodeOutcome(registry, method, await multicall(registry, limits, params, context));

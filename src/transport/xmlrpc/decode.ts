@@ -11,7 +11,6 @@
 import { SaxesParser } from 'saxes';
 import { Code, RpcError } from '../../rpc/errors.js';
 import type { Settled } from '../types.js';
-import { type Sink, scan } from './scan.js';
 
 /** DecodedCall is a decoded methodCall: the method name and its positional params. */
 export interface DecodedCall {
@@ -156,15 +155,6 @@ class Decoder {
   fault: unknown = UNSET;
   private sawParams = false;
 
-  /** The same events as the parser's, for the fast path (scan.ts). */
-  private readonly sink: Sink = {
-    open: (name) => this.open(name),
-    close: (name) => this.close(name),
-    text: (t) => {
-      this.text += t;
-    },
-  };
-
   constructor() {
     this.parser = this.createParser();
   }
@@ -185,7 +175,7 @@ class Decoder {
     return p;
   }
 
-  private reset(response: boolean, maxDepth: number): void {
+  run(xml: string, response: boolean, maxDepth: number): void {
     this.response = response;
     this.maxDepth = maxDepth;
     this.tags = [];
@@ -196,20 +186,6 @@ class Decoder {
     this.methodName = undefined;
     this.fault = UNSET;
     this.sawParams = false;
-  }
-
-  run(xml: string, response: boolean, maxDepth: number): void {
-    this.reset(response, maxDepth);
-    // Plain documents skip saxes; anything else (or a fast path that gave up) is parsed
-    // again from the start by saxes. A check the state machine fails throws either way.
-    try {
-      if (scan(xml, this.sink)) return;
-    } catch (err) {
-      this.frames = [];
-      this.params = [];
-      throw err;
-    }
-    this.reset(response, maxDepth);
     try {
       this.parser.write(xml).close();
     } catch (err) {

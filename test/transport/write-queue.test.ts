@@ -35,7 +35,9 @@ it('keeps order across joined, early-flushed and corked frames, and flush() befo
   const out = createWriteQueue(writer);
   const sizes = [10, 20, 70_000, 5, ...Array.from({ length: 40 }, () => 30), 200_000, 1, 2];
   const expected = Buffer.concat(sizes.map((n, i) => frame(i, n)));
-  sizes.forEach((n, i) => out.write(frame(i, n)));
+  sizes.forEach((n, i) => {
+    out.write(frame(i, n));
+  });
   await new Promise((r) => setImmediate(r));
   // A second tick: small frames only, then end in the same tick.
   for (let i = 0; i < 20; i++) out.write(frame(100 + i, 7));

@@ -7,6 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { type Push, PushMethod, type Reply } from '../rpc/message.js';
 import { createQueue, type Queue } from '../rpc/queue.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { ResponseError, TransportError } from './errors.js';
 import type {
   CallOptions,
@@ -74,25 +75,9 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
   let nextId = 0;
   let closed = false;
 
-  // One timer for every call, armed at the earliest deadline, instead of a timer
-  // per call: a call with no reply yet pays a comparison, not a setTimeout and a
-  // clearTimeout. The timer is unref'd while nothing is pending, so an idle client
-  // does not hold the process open.
-  let timer: NodeJS.Timeout | undefined;
-  let timerAt = Number.POSITIVE_INFINITY;
-  const arm = (deadline: number): void => {
-    if (timer !== undefined && deadline >= timerAt) {
-      timer.ref();
-      return;
-    }
-    if (timer !== undefined) clearTimeout(timer);
-    timerAt = deadline;
-    timer = setTimeout(sweep, Math.max(0, Math.ceil(deadline - performance.now())));
-  };
-  const sweep = (): void => {
-    timer = undefined;
-    timerAt = Number.POSITIVE_INFINITY;
-    const now = performance.now();
+  // One timer for every call's deadline (deadline-timer.ts); unref'd while nothing is
+  // pending, so an idle client does not hold the process open.
+  const deadlines = new DeadlineTimer((now) => {
     let next = Number.POSITIVE_INFINITY;
     for (const [id, p] of pending) {
       if (p.deadline <= now) {
@@ -100,8 +85,8 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
         p.reject(new TransportError('timeout', `${protocol}: call timed out after ${p.timeout} ms`));
       } else if (p.deadline < next) next = p.deadline;
     }
-    if (next !== Number.POSITIVE_INFINITY) arm(next);
-  };
+    return next;
+  });
 
   const failAll = (error: Error): void => {
     for (const [id, p] of pending) {
@@ -109,9 +94,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       cleanup(p);
       p.reject(error);
     }
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    timerAt = Number.POSITIVE_INFINITY;
+    deadlines.stop();
     for (const [id, q] of subscriptions) {
       subscriptions.delete(id);
       q.end(error);
@@ -168,7 +151,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
     if (p === undefined) return undefined;
     pending.delete(id);
     cleanup(p);
-    if (pending.size === 0) timer?.unref();
+    if (pending.size === 0) deadlines.idle();
     return p;
   };
 
@@ -271,7 +254,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
       }
       pending.set(id, entry);
     });
-    if (deadline !== Number.POSITIVE_INFINITY) arm(deadline);
+    if (deadline !== Number.POSITIVE_INFINITY) deadlines.arm(deadline);
     return { id, reply };
   }
 

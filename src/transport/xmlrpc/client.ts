@@ -11,6 +11,7 @@
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
 import { RpcError } from '../../rpc/errors.js';
+import { DeadlineTimer } from '../deadline-timer.js';
 import { ResponseError, TransportError } from '../errors.js';
 import type { CallOptions, ClientOptions, ClientTransport, OutgoingCall, Settled } from '../types.js';
 import { decodeResponse, encodeCall } from './codec.js';
@@ -204,31 +205,17 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
   const path = `${url.pathname || '/'}${url.search}`;
   const inFlight = new Set<Exchange>();
 
-  // One timer for every call, armed at the earliest deadline, instead of a timer per
-  // call (as stream-client.ts does). It is unref'd while nothing is in flight.
-  let timer: NodeJS.Timeout | undefined;
-  let timerAt = Number.POSITIVE_INFINITY;
-  const arm = (deadline: number): void => {
-    if (timer !== undefined && deadline >= timerAt) {
-      timer.ref();
-      return;
-    }
-    if (timer !== undefined) clearTimeout(timer);
-    timerAt = deadline;
-    timer = setTimeout(sweep, Math.max(0, Math.ceil(deadline - performance.now())));
-  };
-  const sweep = (): void => {
-    timer = undefined;
-    timerAt = Number.POSITIVE_INFINITY;
-    const now = performance.now();
+  // One timer for every call's deadline (../deadline-timer.ts); unref'd while nothing
+  // is in flight.
+  const deadlines = new DeadlineTimer((now) => {
     let next = Number.POSITIVE_INFINITY;
     for (const x of inFlight) {
       if (x.deadline <= now)
         x.fail(new TransportError('timeout', `xmlrpc: ${x.method} timed out after ${x.timeout} ms`));
       else if (x.deadline < next) next = x.deadline;
     }
-    if (next !== Number.POSITIVE_INFINITY) arm(next);
-  };
+    return next;
+  });
 
   const owner = {
     maxReply: options.maxMessageBytes ?? DEFAULT_MAX_REPLY,
@@ -238,7 +225,7 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
     },
     done(x: Exchange): void {
       inFlight.delete(x);
-      if (inFlight.size === 0) timer?.unref();
+      if (inFlight.size === 0) deadlines.idle();
     },
   };
 
@@ -252,7 +239,7 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
       const x = new Exchange(owner, method, Buffer.from(xml), deadline, timeout, signal, resolve, reject);
       inFlight.add(x);
       signal?.addEventListener('abort', x, { once: true });
-      if (timeout > 0) arm(deadline);
+      if (timeout > 0) deadlines.arm(deadline);
       owner.send(x);
     });
   }
@@ -295,8 +282,7 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
       const error = new TransportError('closed', 'xmlrpc: client closed');
       for (const x of inFlight) x.fail(error);
       inFlight.clear();
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      deadlines.stop();
       // Not awaited: the calls are already rejected, and sockets close on their own.
       pool.destroy().catch(() => {});
     },

@@ -41,22 +41,18 @@ export interface ConnectionInit {
 }
 
 /**
- * createConnectionContext returns the context shared by every call on one connection,
- * with an abort controller the transport fires when the connection ends.
+ * createConnectionContext returns the context shared by every call on one connection;
+ * the transport calls `abort` when the connection ends. As with
+ * {@link createRequestContext}, the session and the signal are made on first use (a
+ * connection per call, as jayson's client makes, should not pay for an
+ * AbortController it never reads).
  */
 export function createConnectionContext(init: ConnectionInit): { context: Context; abort: () => void } {
-  const controller = new AbortController();
-  const context: Context = {
-    protocol: init.protocol,
-    peer: init.peer,
-    session: init.session ?? new Map(),
-    signal: controller.signal,
-    subscriptions: init.subscriptions,
-  };
+  const state = new RequestState(init);
   return {
-    context,
+    context: state,
     abort: () => {
-      controller.abort();
+      state.end();
       init.subscriptions?.closeAll();
     },
   };
@@ -80,6 +76,7 @@ class RequestState implements Context {
   readonly subscriptions?: Subscriptions;
   #session: Map<string, unknown> | undefined;
   #controller: AbortController | undefined;
+  #ended = false;
 
   constructor(init: ConnectionInit) {
     this.protocol = init.protocol;
@@ -94,11 +91,15 @@ class RequestState implements Context {
   }
 
   get signal(): AbortSignal {
-    this.#controller ??= new AbortController();
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#ended) this.#controller.abort(); // read after the end: already aborted
+    }
     return this.#controller.signal;
   }
 
   end(): void {
+    this.#ended = true;
     this.#controller?.abort();
   }
 }

@@ -322,3 +322,21 @@ describe('subscriptions through dispatch', () => {
     });
   });
 });
+
+describe('contexts', () => {
+  it('a connection context aborts its signal when the connection ends, even if first read after', async () => {
+    const { createRequestContext } = await import('../../src/rpc/context.js');
+    const early = createConnectionContext({ protocol: 'test' });
+    const signal = early.context.signal;
+    expect(signal.aborted).toBe(false);
+    early.abort();
+    expect(signal.aborted).toBe(true);
+    const late = createConnectionContext({ protocol: 'test' });
+    late.abort();
+    expect(late.context.signal.aborted).toBe(true);
+    const request = createRequestContext({ protocol: 'test' });
+    request.end();
+    expect(request.context.signal.aborted).toBe(true);
+    expect(late.context.session).toBe(late.context.session);
+  });
+});

@@ -264,8 +264,11 @@ const line = (text: string): Buffer => Buffer.from(`${text}\n`, 'utf8');
 /** serverCodec is the server half of JSON-RPC over newline-delimited TCP. */
 export const serverCodec = {
   createFramer(limits: Limits): Framer {
-    const tooLong = `jsonrpc: line longer than ${limits.maxMessageBytes} bytes`;
-    return createLineFramer(limits.maxMessageBytes, line(replyText(invalid(null, tooLong))));
+    // Built only when a line is too long: an RpcError per connection (a stack trace
+    // each) was most of the cost of a connection-per-call client such as jayson's.
+    const tooLong = (): Uint8Array =>
+      line(replyText(invalid(null, `jsonrpc: line longer than ${limits.maxMessageBytes} bytes`)));
+    return createLineFramer(limits.maxMessageBytes, tooLong);
   },
   decode: decodeIncoming,
   encodeReply: (reply) => line(replyText(reply)),

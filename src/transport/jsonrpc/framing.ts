@@ -12,15 +12,16 @@ const CR = 0x0d;
  * createLineFramer returns a framer that yields each line without its terminator.
  * Blank lines are skipped. A line longer than `maxLineBytes` is refused as soon as
  * that many bytes are seen without a newline, before they are buffered.
- * @param tooLongReply the framed error sent before the connection closes, if any.
+ * @param tooLongReply builds the framed error sent before the connection closes, if any
+ *   (called only when a line is too long).
  */
-export function createLineFramer(maxLineBytes: number, tooLongReply?: Uint8Array): Framer {
+export function createLineFramer(maxLineBytes: number, tooLongReply?: () => Uint8Array): Framer {
   // The start of an unfinished line: chunks (views into what the socket gave us).
   let parts: Buffer[] = [];
   let pending = 0;
 
   const tooLong = (): FrameError =>
-    new FrameError(`jsonrpc: line longer than ${maxLineBytes} bytes`, tooLongReply);
+    new FrameError(`jsonrpc: line longer than ${maxLineBytes} bytes`, tooLongReply?.());
 
   const emit = (frame: Buffer, onFrame: (frame: Buffer) => void): void => {
     let end = frame.length;

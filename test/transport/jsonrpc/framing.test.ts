@@ -57,7 +57,7 @@ describe('line framer', () => {
 
   it('refuses a line over the limit with the given reply, before buffering it', () => {
     const reply = Buffer.from('error\n');
-    const framer = createLineFramer(16, reply);
+    const framer = createLineFramer(16, () => reply);
     const lines: string[] = [];
     let thrown: unknown;
     try {

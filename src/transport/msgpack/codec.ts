@@ -15,7 +15,8 @@ import type {
   StreamServerCodec,
 } from '../types.js';
 import { createFramer } from './framing.js';
-import { DecodeError, decodeValue, encodeFrame, encodeMessage } from './values.js';
+import { encodeMessage } from './splice.js';
+import { DecodeError, decodeValue, encodeFrame } from './values.js';
 
 /** MessageType is the first element of every msgpack-rpc message. */
 export const MessageType = { Request: 0, Response: 1, Notification: 2 } as const;

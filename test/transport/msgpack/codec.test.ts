@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Code, RpcError } from '../../../src/rpc/errors.js';
 import { clientCodec, serverCodec } from '../../../src/transport/msgpack/codec.js';
-import {
-  decodeValue,
-  encodeFrame,
-  encodeMessage,
-  SPLICE_BYTES,
-} from '../../../src/transport/msgpack/values.js';
+import { encodeMessage, SPLICE_BYTES } from '../../../src/transport/msgpack/splice.js';
+import { decodeValue, encodeFrame } from '../../../src/transport/msgpack/values.js';
 import { defaultLimits, type FrameBytes, FrameError, type Incoming } from '../../../src/transport/types.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

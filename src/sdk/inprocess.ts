@@ -10,6 +10,7 @@ import { createRegistry, type Registry, type RegistryOptions } from '../rpc/regi
 import type { Service } from '../rpc/service.js';
 import { createSubscriptions } from '../rpc/subscriptions.js';
 import { ResponseError, TransportError } from '../transport/errors.js';
+import { remoteSubscription } from '../transport/remote-subscription.js';
 import type { CallOptions, ClientTransport, OutgoingCall, RemoteSubscription } from '../transport/types.js';
 
 /**
@@ -93,13 +94,7 @@ export function createInProcessTransport(
       subId = result;
       queues.set(subId, queue);
     });
-    ready.catch((err: unknown) => queue.end(err));
-    return Object.assign(queue, {
-      ready,
-      async close() {
-        await queue.return();
-      },
-    });
+    return remoteSubscription(queue, ready);
   };
 
   return {

@@ -7,6 +7,7 @@
 import { RpcError } from '../rpc/errors.js';
 import { createQueue } from '../rpc/queue.js';
 import { ResponseError } from '../transport/errors.js';
+import { remoteSubscription } from '../transport/remote-subscription.js';
 import type {
   CallOptions,
   ClientTransport,
@@ -109,13 +110,7 @@ function withoutPush(transport: ClientTransport, call: OutgoingCall, options: Ca
       `rpc: ${call.method} answered, but the ${transport.protocol} transport has no server push; use a tcp:// or msgpack:// URL`,
     );
   });
-  ready.catch((err: unknown) => queue.end(err));
-  return Object.assign(queue, {
-    ready,
-    async close() {
-      await queue.return();
-    },
-  });
+  return remoteSubscription(queue, ready);
 }
 
 function isControl(key: string): boolean {

@@ -9,6 +9,7 @@ import { type Push, PushMethod, type Reply } from '../rpc/message.js';
 import { createQueue, type Queue } from '../rpc/queue.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { ResponseError, TransportError } from './errors.js';
+import { remoteSubscription } from './remote-subscription.js';
 import type {
   CallOptions,
   ClientIncoming,
@@ -393,14 +394,7 @@ export function createStreamClient(init: StreamClientInit): ClientTransport {
         }
       });
     }
-    ready.catch((err: unknown) => queue.end(err));
-    const sub: RemoteSubscription<unknown> = Object.assign(queue, {
-      ready,
-      async close() {
-        await queue.return();
-      },
-    });
-    return sub;
+    return remoteSubscription(queue, ready);
   };
 
   return transport;

@@ -104,6 +104,21 @@ function parseBase64(text: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** The value types that hold text, each decoded by {@link scalar}. */
+const SCALAR_TYPES: ReadonlySet<string> = new Set([
+  'string',
+  'int',
+  'i4',
+  'i8',
+  'i1',
+  'i2',
+  'boolean',
+  'double',
+  'dateTime.iso8601',
+  'base64',
+  'nil',
+]);
+
 function scalar(name: string, text: string): unknown {
   switch (name) {
     case 'string':
@@ -218,6 +233,10 @@ class Decoder {
     const parent = this.tags.length === 0 ? '' : this.tags[this.tags.length - 1]!;
     this.tags.push(name);
     this.text = '';
+    if (SCALAR_TYPES.has(name)) {
+      this.valueChild(name, parent);
+      return;
+    }
     switch (name) {
       case 'value':
         if (parent === 'param') {
@@ -235,19 +254,6 @@ class Decoder {
         if (this.frames.length >= this.maxDepth)
           throw new RpcError(Code.LimitExceeded, `xmlrpc: values nested deeper than ${this.maxDepth}`);
         this.frames.push(name === 'array' ? [] : { obj: {}, name: undefined, value: UNSET });
-        return;
-      case 'string':
-      case 'int':
-      case 'i4':
-      case 'i8':
-      case 'i1':
-      case 'i2':
-      case 'boolean':
-      case 'double':
-      case 'dateTime.iso8601':
-      case 'base64':
-      case 'nil':
-        this.valueChild(name, parent);
         return;
       case 'data':
         if (parent !== 'array') throw this.unexpected(name, parent);
@@ -286,6 +292,10 @@ class Decoder {
   private close(raw: string): void {
     const name = localName(raw);
     this.tags.pop();
+    if (SCALAR_TYPES.has(name)) {
+      this.current = scalar(name, this.text);
+      return;
+    }
     switch (name) {
       case 'value': {
         const v = this.current === UNSET ? this.text : this.current; // untyped <value> is a string
@@ -326,19 +336,6 @@ class Decoder {
         return;
       case 'fault':
         if (this.fault === UNSET) throw invalid('a <fault> needs a <value>');
-        return;
-      case 'string':
-      case 'int':
-      case 'i4':
-      case 'i8':
-      case 'i1':
-      case 'i2':
-      case 'boolean':
-      case 'double':
-      case 'dateTime.iso8601':
-      case 'base64':
-      case 'nil':
-        this.current = scalar(name, this.text);
         return;
       default:
         return;

@@ -35,9 +35,13 @@ export interface Context {
 export interface ConnectionInit {
   readonly protocol: string;
   readonly peer?: Peer;
-  readonly subscriptions?: Subscriptions;
-  /** An existing session to share (an HTTP keep-alive connection's). Defaults to a new one. */
-  readonly session?: Map<string, unknown>;
+  /** The connection's subscriptions, or a function that makes them on first use. */
+  readonly subscriptions?: Subscriptions | (() => Subscriptions);
+  /**
+   * An existing session to share (an HTTP keep-alive connection's), or a function that
+   * finds it on first use. Defaults to a new one.
+   */
+  readonly session?: Map<string, unknown> | (() => Map<string, unknown>);
 }
 
 /**
@@ -53,7 +57,7 @@ export function createConnectionContext(init: ConnectionInit): { context: Contex
     context: state,
     abort: () => {
       state.end();
-      init.subscriptions?.closeAll();
+      state.made?.closeAll();
     },
   };
 }
@@ -73,21 +77,38 @@ export function createRequestContext(init: ConnectionInit): { context: Context; 
 class RequestState implements Context {
   readonly protocol: string;
   readonly peer?: Peer;
-  readonly subscriptions?: Subscriptions;
-  #session: Map<string, unknown> | undefined;
+  #subscriptions: Subscriptions | (() => Subscriptions) | undefined;
+  #session: Map<string, unknown> | (() => Map<string, unknown>) | undefined;
   #controller: AbortController | undefined;
   #ended = false;
 
   constructor(init: ConnectionInit) {
     this.protocol = init.protocol;
     this.peer = init.peer;
-    this.subscriptions = init.subscriptions;
+    this.#subscriptions = init.subscriptions;
     this.#session = init.session;
   }
 
+  get subscriptions(): Subscriptions | undefined {
+    const s = this.#subscriptions;
+    if (typeof s !== 'function') return s;
+    const made = s();
+    this.#subscriptions = made;
+    return made;
+  }
+
+  /** The subscriptions, if they were made (closing them must not make them). */
+  get made(): Subscriptions | undefined {
+    const s = this.#subscriptions;
+    return typeof s === 'function' ? undefined : s;
+  }
+
   get session(): Map<string, unknown> {
-    this.#session ??= new Map();
-    return this.#session;
+    const s = this.#session;
+    if (s instanceof Map) return s;
+    const made = s === undefined ? new Map<string, unknown>() : s();
+    this.#session = made;
+    return made;
   }
 
   get signal(): AbortSignal {

@@ -106,7 +106,7 @@ function run(
     const hint = def.fallback === undefined ? '' : `; poll ${def.fallback} instead`;
     throw new RpcError(
       Code.Unsupported,
-      `rpc: ${proc.name} is a subscription and needs a protocol with server push (jsonrpc over tcp, msgpack)${hint}`,
+      `rpc: ${proc.name} is a subscription and needs a connection with server push (a tcp or msgpack URL, not HTTP)${hint}`,
     );
   }
   if (call.id === undefined) return undefined; // a subscription nobody can address

@@ -31,6 +31,11 @@ export interface Subscriptions {
   close(id: SubscriptionId): boolean;
   /** closeAll ends every stream (the connection went away). */
   closeAll(): void;
+  /**
+   * endAll ends every stream with `error`, telling the peer (an `end` push each):
+   * the server gave up on them (a peer that does not read its pushes).
+   */
+  endAll(error: RpcError): void;
   /** Number of live streams. */
   readonly size: number;
 }
@@ -107,6 +112,12 @@ export function createSubscriptions(sink: PushSink, options: SubscriptionsOption
     },
     closeAll() {
       for (const [id, entry] of live) stop(id, entry);
+    },
+    endAll(error) {
+      for (const [id, entry] of live) {
+        stop(id, entry);
+        sink({ kind: 'end', subscription: id, error });
+      }
     },
   };
 }

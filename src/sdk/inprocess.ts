@@ -1,17 +1,123 @@
 /**
- * An in-process transport: calls go straight to dispatch, with no bytes in between.
- * It behaves like one connection (one session, its own subscriptions), so it serves
- * tests and embedding.
+ * An in-process transport: an adapter of the message seam whose messages are the
+ * neutral objects themselves (no bytes in between), served by the same session and
+ * called through the same client as every connection. It behaves like one connection
+ * (one session, its own subscriptions), so it serves tests and embedding.
  */
-import { createConnectionContext } from '../rpc/context.js';
-import { dispatch } from '../rpc/dispatch.js';
-import { createQueue, type Queue } from '../rpc/queue.js';
+import type { Call, Reply } from '../rpc/message.js';
 import { createRegistry, type Registry, type RegistryOptions } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
-import { createSubscriptions } from '../rpc/subscriptions.js';
-import { ResponseError, TransportError } from '../transport/errors.js';
-import { remoteSubscription } from '../transport/remote-subscription.js';
-import type { CallOptions, ClientTransport, OutgoingCall, RemoteSubscription } from '../transport/types.js';
+import type { ConnectionEvents, MessageConnection } from '../transport/connection.js';
+import { createMessageClient } from '../transport/message-client.js';
+import { Session } from '../transport/session.js';
+import {
+  type ClientCodec,
+  type ClientIncoming,
+  type ClientTransport,
+  defaultLimits,
+  type Limits,
+  type ServerCodec,
+} from '../transport/types.js';
+
+const PROTOCOL = 'inprocess';
+
+/** What the client sends: one call, or a batch of them. */
+type ToServer = Call | readonly Call[];
+
+/**
+ * One end of an in-process pair. A message sent on one end is delivered to the other
+ * on a later microtask, in order, as a socket would deliver it on a later turn.
+ */
+class End<In, Out> implements MessageConnection<In, Out> {
+  readonly buffered = 0;
+  other!: End<Out, In>;
+  #events: ConnectionEvents<In, Out> | undefined;
+  #held: In[] | undefined;
+  #ended = false;
+  #closed = false;
+
+  open(events: ConnectionEvents<In, Out>): void {
+    this.#events = events;
+  }
+
+  send(message: Out): void {
+    if (this.#closed || this.#ended) return;
+    const other = this.other;
+    queueMicrotask(() => other.deliver(message));
+  }
+
+  deliver(message: In): void {
+    if (this.#closed) return;
+    if (this.#held !== undefined) this.#held.push(message);
+    else this.#events?.message(message);
+  }
+
+  pause(): void {
+    this.#held ??= [];
+  }
+
+  resume(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const m of held) this.deliver(m);
+  }
+
+  waitDrain(): void {
+    queueMicrotask(() => this.#events?.drained());
+  }
+
+  setIdleTimeout(): void {}
+
+  end(): void {
+    if (this.#ended || this.#closed) return;
+    this.#ended = true;
+    const other = this.other;
+    queueMicrotask(() => (other.#ended ? this.destroy() : other.#events?.ended()));
+  }
+
+  destroy(): void {
+    for (const end of [this, this.other] as End<unknown, unknown>[]) {
+      if (end.#closed) continue;
+      end.#closed = true;
+      queueMicrotask(() => end.#events?.closed());
+    }
+  }
+}
+
+function pair<A, B>(): [End<A, B>, End<B, A>] {
+  const a = new End<A, B>();
+  const b = new End<B, A>();
+  a.other = b;
+  b.other = a;
+  return [a, b];
+}
+
+const serverCodec: ServerCodec<ToServer, ClientIncoming> = {
+  decode: (message) =>
+    Array.isArray(message)
+      ? { kind: 'batch', entries: message as readonly Call[] }
+      : { kind: 'call', call: message as Call },
+  encodeReply: (reply) => ({ kind: 'reply', reply }),
+  encodeBatch: (replies: readonly Reply[]) => ({ kind: 'batch', replies }),
+  encodePush: (push) => ({ kind: 'push', push }),
+};
+
+const clientCodec: ClientCodec<ClientIncoming, ToServer> = {
+  encodeCall: (id, call) => ({ id, method: call.method, params: call.params }),
+  encodeNotify: (call) => ({ method: call.method, params: call.params }),
+  encodeBatch: (ids, calls) => calls.map((c, i) => ({ id: ids[i], method: c.method, params: c.params })),
+  decode: (message) => message,
+};
+
+/** InProcessOptions configure {@link createInProcessTransport}. */
+export interface InProcessOptions extends RegistryOptions {
+  /** Events kept per subscription before the oldest is dropped. Defaults to 1024. */
+  readonly subscriptionBuffer?: number;
+  /** Default per-call timeout in ms; 0 means none. Defaults to 30000. */
+  readonly timeout?: number;
+  /** Limits of the session; whatever is left out comes from `defaultLimits`. */
+  readonly limits?: Partial<Limits>;
+}
 
 /**
  * createInProcessTransport serves `target` (a service, or a registry built from one)
@@ -19,99 +125,19 @@ import type { CallOptions, ClientTransport, OutgoingCall, RemoteSubscription } f
  */
 export function createInProcessTransport(
   target: Service | Registry,
-  options: RegistryOptions & { readonly subscriptionBuffer?: number } = {},
+  options: InProcessOptions = {},
 ): ClientTransport {
   const registry = 'procedures' in target ? target : createRegistry(target, options);
-  const queues = new Map<number, Queue<unknown>>();
-  const subscriptions = createSubscriptions((push) => {
-    const queue = queues.get(push.subscription);
-    if (queue === undefined) return;
-    if (push.kind === 'event') queue.push(push.event);
-    else {
-      queues.delete(push.subscription);
-      queue.end(push.error);
-    }
+  const limits: Limits = { ...defaultLimits, ...options.limits };
+  return createMessageClient({
+    protocol: PROTOCOL,
+    where: 'the in-process server',
+    codec: clientCodec,
+    options: { timeout: options.timeout, subscriptionBuffer: options.subscriptionBuffer },
+    dial: async () => {
+      const [client, server] = pair<ClientIncoming, ToServer>();
+      new Session(server, { registry, codec: serverCodec, limits, protocol: PROTOCOL });
+      return client;
+    },
   });
-  const { context, abort } = createConnectionContext({ protocol: 'inprocess', subscriptions });
-  let nextId = 0;
-  let closed = false;
-  const inFlight = new Set<(e: Error) => void>();
-
-  const call = (
-    c: OutgoingCall,
-    opts: CallOptions | undefined,
-    onResult?: (result: unknown) => void,
-  ): Promise<unknown> => {
-    if (closed) return Promise.reject(new TransportError('closed', 'inprocess: client closed'));
-    const id = ++nextId;
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const fail = (e: Error): void => {
-        done();
-        reject(e);
-      };
-      const onAbort = (): void =>
-        fail(new TransportError('aborted', 'rpc: call aborted', { cause: opts?.signal?.reason }));
-      const done = (): void => {
-        inFlight.delete(fail);
-        if (timer !== undefined) clearTimeout(timer);
-        opts?.signal?.removeEventListener('abort', onAbort);
-      };
-      if (opts?.signal?.aborted) return onAbort();
-      opts?.signal?.addEventListener('abort', onAbort, { once: true });
-      const timeout = opts?.timeout ?? 30_000;
-      if (timeout > 0) {
-        timer = setTimeout(
-          () => fail(new TransportError('timeout', `inprocess: call timed out after ${timeout} ms`)),
-          timeout,
-        );
-      }
-      inFlight.add(fail);
-      void dispatch(registry, { id, method: c.method, params: c.params }, context).then((reply) => {
-        if (!inFlight.has(fail)) return;
-        done();
-        if (reply === null) reject(new ResponseError('inprocess: no reply'));
-        else if (reply.ok) {
-          onResult?.(reply.result); // a subscription's queue exists before its first event
-          resolve(reply.result);
-          reply.onSent?.();
-        } else reject(reply.error);
-      });
-    });
-  };
-
-  const subscribe = (c: OutgoingCall, opts: CallOptions | undefined): RemoteSubscription<unknown> => {
-    let subId: number | undefined;
-    const queue = createQueue<unknown>({
-      capacity: options.subscriptionBuffer ?? 1024,
-      onClose: () => {
-        if (subId !== undefined && queues.delete(subId)) subscriptions.close(subId);
-      },
-    });
-    const ready = call(c, opts).then((result) => {
-      if (typeof result !== 'number')
-        throw new ResponseError(`inprocess: ${c.method} did not return a subscription id`);
-      subId = result;
-      queues.set(subId, queue);
-    });
-    return remoteSubscription(queue, ready);
-  };
-
-  return {
-    protocol: 'inprocess',
-    call: (c, opts) => call(c, opts),
-    async notify(c) {
-      await dispatch(registry, { method: c.method, params: c.params }, context);
-    },
-    subscribe,
-    async close() {
-      if (closed) return;
-      closed = true;
-      const error = new TransportError('closed', 'inprocess: client closed');
-      for (const fail of inFlight) fail(error);
-      for (const q of queues.values()) q.end(error);
-      queues.clear();
-      abort();
-    },
-  };
 }

@@ -1,12 +1,15 @@
 /**
  * The runtime proxy behind {@link Client}. A property path becomes a dotted method
- * name; calling it returns a lazy {@link PendingCall}, which is sent as a call when
- * awaited, or as a subscription when iterated (the proxy cannot tell the two apart
- * at run time, since types are erased, so the way it is used decides).
+ * name; calling it returns a {@link PendingCall}. Types are erased, so the proxy cannot
+ * tell a call from a subscription by its name: the way the result is used in the turn
+ * it is made decides. Iterated (or `.ready` read) in that turn, it is sent as a
+ * subscription; otherwise it is sent as a call on the next microtask, awaited or not
+ * (`void rpc.chat.send(…)` sends).
  */
 import { RpcError } from '../rpc/errors.js';
 import { createQueue } from '../rpc/queue.js';
 import { ResponseError } from '../transport/errors.js';
+import { protocols } from '../transport/index.js';
 import { remoteSubscription } from '../transport/remote-subscription.js';
 import type {
   CallOptions,
@@ -20,9 +23,13 @@ import type { BatchItem, Client } from './types.js';
 /** The symbol under which a PendingCall exposes its outgoing call (for batches). */
 const OUTGOING = Symbol('polyrpc.call');
 
+const ignore = (): void => {};
+
 /**
- * PendingCall is a call not yet sent: like a Prisma query, nothing goes on the wire
- * until it is awaited (`then`), or iterated / `ready` is read (a subscription).
+ * PendingCall is a call made through the proxy. It goes on the wire in any case: as a
+ * subscription when it is iterated (or `ready` is read) in the turn it was made, else
+ * as a call on the next microtask. A call nobody awaits still runs; its failure is
+ * then reported to nobody (await it, or add `.catch`, to see it).
  * @internal
  */
 class PendingCall implements PromiseLike<unknown>, AsyncIterable<unknown> {
@@ -36,20 +43,28 @@ class PendingCall implements PromiseLike<unknown>, AsyncIterable<unknown> {
     readonly options: CallOptions | undefined,
   ) {
     this[OUTGOING] = call;
+    queueMicrotask(() => {
+      if (this.#subscription === undefined) this.#call();
+    });
   }
 
   #call(): Promise<unknown> {
     if (this.#subscription !== undefined) {
       return Promise.reject(new Error(`rpc: ${this[OUTGOING].method} was already started as a subscription`));
     }
-    this.#promise ??= this.transport.call(this[OUTGOING], this.options);
+    if (this.#promise === undefined) {
+      this.#promise = this.transport.call(this[OUTGOING], this.options);
+      this.#promise.catch(ignore); // a fire-and-forget call must not crash the process
+    }
     return this.#promise;
   }
 
   #subscribe(): RemoteSubscription<unknown> {
     if (this.#subscription !== undefined) return this.#subscription;
     if (this.#promise !== undefined)
-      throw new Error(`rpc: ${this[OUTGOING].method} was already sent as a call`);
+      throw new Error(
+        `rpc: ${this[OUTGOING].method} was already sent as a call; iterate a subscription in the turn it is made (for await (const e of rpc.${this[OUTGOING].method}(…)))`,
+      );
     this.#subscription =
       this.transport.subscribe?.(this[OUTGOING], this.options) ??
       withoutPush(this.transport, this[OUTGOING], this.options);
@@ -107,10 +122,15 @@ function withoutPush(transport: ClientTransport, call: OutgoingCall, options: Ca
   const queue = createQueue<unknown>({ capacity: 1 });
   const ready = transport.call(call, options).then(() => {
     throw new ResponseError(
-      `rpc: ${call.method} answered, but the ${transport.protocol} transport has no server push; use a tcp:// or msgpack:// URL`,
+      `rpc: ${call.method} answered, but the ${transport.protocol} transport has no server push; use a URL with push (${pushUrls()})`,
     );
   });
   return remoteSubscription(queue, ready);
+}
+
+/** pushUrls lists the URL schemes whose connections carry server push, from the protocol list. */
+function pushUrls(): string {
+  return protocols.flatMap((p) => p.pushSchemes.map((scheme) => `${scheme}//`)).join(', ');
 }
 
 function isControl(key: string): boolean {

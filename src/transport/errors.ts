@@ -26,3 +26,13 @@ export class TransportError extends Error {
 export class ResponseError extends Error {
   override readonly name = 'ResponseError';
 }
+
+/**
+ * connectError is the one wording of "could not connect" for every client:
+ * `<protocol>: cannot connect to <host:port>: <reason>`.
+ * @internal
+ */
+export function connectError(protocol: string, where: string, cause: unknown): TransportError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new TransportError('connect', `${protocol}: cannot connect to ${where}: ${reason}`, { cause });
+}

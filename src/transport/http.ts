@@ -6,9 +6,16 @@
  * Exports: createHttpServer, drainHttpServer.
  */
 import http from 'node:http';
-import type { Peer } from '../rpc/context.js';
+import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
-import type { HttpBinding, HttpHandler, HttpRequestInfo, HttpResult, Limits } from './types.js';
+import { respond } from './session.js';
+import type { FrameBytes, HttpBinding, Limits, Protocol } from './types.js';
+
+/** Route is one protocol's handling of one path. */
+interface Route {
+  readonly protocol: string;
+  readonly binding: HttpBinding;
+}
 
 interface ServerState {
   draining: boolean;
@@ -60,8 +67,8 @@ function readAndHandle(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   state: ServerState,
-  handler: HttpHandler,
-  info: HttpRequestInfo,
+  serve: (body: Buffer) => Promise<string | FrameBytes | null>,
+  contentType: string,
   max: number,
 ): void {
   const chunks: Buffer[] = [];
@@ -79,14 +86,19 @@ function readAndHandle(
   req.on('end', () => {
     if (over) return;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-    handler(body, info).then(
-      (result: HttpResult) => send(res, state, result.status ?? 200, result.contentType, result.body),
+    serve(body).then(
+      (answer) => send(res, state, 200, contentType, answer === null ? null : joined(answer)),
       () => send(res, state, 500, 'text/plain', 'http: internal error\n'),
     );
   });
   req.on('error', () => {
     // aborted by the client or timed out by node: nobody is left to answer
   });
+}
+
+function joined(answer: string | FrameBytes): string | Uint8Array {
+  if (typeof answer === 'string' || answer instanceof Uint8Array) return answer;
+  return Buffer.concat(answer as readonly Uint8Array[]);
 }
 
 /**
@@ -119,32 +131,18 @@ function sessionOf(socket: object): Map<string, unknown> {
   return session;
 }
 
-// A class, so the session getter lives on the prototype: an object literal with a
-// getter builds a new accessor on every request.
-class RequestInfo implements HttpRequestInfo {
-  constructor(
-    readonly path: string,
-    readonly contentType: string | undefined,
-    readonly peer: Peer | undefined,
-    private readonly socket: object,
-  ) {}
-
-  get session(): Map<string, unknown> {
-    return sessionOf(this.socket);
-  }
-}
-
 export function createHttpServer(
   registry: Registry,
-  bindings: readonly HttpBinding[],
+  protocols: readonly Protocol[],
   limits: Limits,
 ): http.Server {
-  const routes = new Map<string, HttpHandler>();
-  for (const binding of bindings) {
-    const handler = binding.createHandler(registry, limits);
-    for (const path of binding.paths) {
+  const routes = new Map<string, Route>();
+  for (const p of protocols) {
+    if (p.http === undefined) continue;
+    const route: Route = { protocol: p.name, binding: p.http };
+    for (const path of route.binding.paths) {
       if (routes.has(path)) throw new Error(`http: two bindings claim the path ${path}`);
-      routes.set(path, handler);
+      routes.set(path, route);
     }
   }
   const state: ServerState = { draining: false };
@@ -162,8 +160,8 @@ export function createHttpServer(
     (req, res) => {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
-      const handler = routes.get(q < 0 ? url : url.slice(0, q));
-      if (handler === undefined) {
+      const route = routes.get(q < 0 ? url : url.slice(0, q));
+      if (route === undefined) {
         send(res, state, 404, 'text/plain', 'http: not found\n', hasBody(req));
         return;
       }
@@ -179,15 +177,22 @@ export function createHttpServer(
         return;
       }
       const socket = req.socket;
-      const info = new RequestInfo(
-        q < 0 ? url : url.slice(0, q),
-        req.headers['content-type'],
+      const peer: Peer | undefined =
         socket.remoteAddress === undefined
           ? undefined
-          : { address: socket.remoteAddress, port: socket.remotePort ?? 0 },
-        socket,
-      );
-      readAndHandle(req, res, state, handler, info, max);
+          : { address: socket.remoteAddress, port: socket.remotePort ?? 0 };
+      const { protocol, binding } = route;
+      // A one-message session without push: the keep-alive connection's session map
+      // (made on first use), and an abort signal made only if a handler reads it.
+      const serveBody = async (body: Buffer): Promise<string | FrameBytes | null> => {
+        const { context, end } = createRequestContext({ protocol, peer, session: () => sessionOf(socket) });
+        try {
+          return await respond({ registry, codec: binding.codec, limits, protocol }, body, context);
+        } finally {
+          end();
+        }
+      };
+      readAndHandle(req, res, state, serveBody, binding.contentType, max);
     },
   );
   server.keepAliveTimeout = limits.idleTimeoutMs;

@@ -7,8 +7,10 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { createRegistry, type Registry, type RegistryOptions } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
+import { hostForUrl } from './address.js';
 import { createHttpServer, drainHttpServer } from './http.js';
 import { protocols as registered } from './index.js';
+import { createStreamServer } from './stream-server.js';
 import { defaultLimits, type HttpBinding, type Limits, type Protocol, type StreamServer } from './types.js';
 
 /** ServeOptions configure {@link serve}. Every field has a default. */
@@ -49,10 +51,6 @@ export interface RpcServer {
   close(deadlineMs?: number): Promise<void>;
 }
 
-function hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 function listen(server: NetServer | HttpServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -83,24 +81,23 @@ export async function serve(service: Service | Registry, options: ServeOptions =
     const httpProtocols = active.filter((p): p is Protocol & { http: HttpBinding } => p.http !== undefined);
     const httpPort = options.httpPort === undefined ? 8000 : options.httpPort;
     if (httpProtocols.length > 0 && httpPort !== null) {
-      const server = createHttpServer(
-        registry,
-        httpProtocols.map((p) => p.http),
-        limits,
-      );
+      const server = createHttpServer(registry, httpProtocols, limits);
       closers.push((deadline) => drainHttpServer(server, deadline));
       const port = await listen(server, httpPort, host);
       for (const p of httpProtocols) {
         const where = `//${hostForUrl(host)}:${port}${p.http.paths[0]}`;
-        const scheme = p.schemes.find((s) => s.endsWith('http:')) ?? 'http:';
-        listeners.push({ protocol: p.name, url: `http:${where}`, clientUrl: `${scheme}${where}` });
+        listeners.push({
+          protocol: p.name,
+          url: `http:${where}`,
+          clientUrl: `${p.http.clientScheme}${where}`,
+        });
       }
     }
     for (const p of active) {
       if (p.stream === undefined) continue;
       const configured = options.ports?.[p.name];
       if (configured === null) continue;
-      const stream: StreamServer = p.stream.createServer(registry, limits);
+      const stream: StreamServer = createStreamServer(registry, p.stream.codec, limits, p.name);
       closers.push((deadline) => stream.drain(deadline));
       const port = await listen(stream.server, configured ?? p.stream.defaultPort, host);
       const url = `${p.schemes[0]}//${hostForUrl(host)}:${port}`;

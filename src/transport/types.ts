@@ -4,10 +4,8 @@
  * line in `src/transport/index.ts`.
  */
 import type { Server as NetServer } from 'node:net';
-import type { Peer } from '../rpc/context.js';
 import type { RpcError } from '../rpc/errors.js';
 import type { Call, Id, Params, Push, Reply } from '../rpc/message.js';
-import type { Registry } from '../rpc/registry.js';
 
 /** Limits bound what one peer can make the server hold. Every field has a default. */
 export interface Limits {
@@ -27,6 +25,13 @@ export interface Limits {
   readonly maxHeaderBytes: number;
   /** Calls in flight on one connection before reading from it pauses. Defaults to 1024. */
   readonly maxInFlight: number;
+  /**
+   * How long server push may stay blocked on a peer that does not read, in ms. Past it
+   * the peer's subscriptions end with a -32000 error (the overflow signal); if the
+   * output still has not drained after as long again, the connection is closed.
+   * Defaults to 30000.
+   */
+  readonly pushStallMs: number;
 }
 
 /** defaultLimits are the limits a server uses for whatever its options leave out. */
@@ -39,44 +44,30 @@ export const defaultLimits: Limits = {
   requestTimeoutMs: 30_000,
   maxHeaderBytes: 16 * 1024,
   maxInFlight: 1024,
+  pushStallMs: 30_000,
 };
 
-/** HttpRequestInfo is what an HTTP handler learns about the request besides its body. */
-export interface HttpRequestInfo {
-  readonly path: string;
-  readonly contentType: string | undefined;
-  readonly peer?: Peer;
-  /** The keep-alive connection's session (made on first use), shared by its requests. */
-  readonly session: Map<string, unknown>;
-}
-
-/** HttpResult is a handler's answer. A null body is sent as 204 No Content. */
-export interface HttpResult {
-  readonly status?: number;
-  readonly contentType: string;
-  readonly body: Uint8Array | string | null;
-}
-
 /**
- * HttpHandler answers one POST whose whole body has been read (within the size
- * limit). It must not throw: protocol errors are encoded in the result.
+ * HttpBinding mounts a protocol on the shared HTTP server: a POST body is one message
+ * of a one-message session without push, dispatched on the same path as every
+ * connection's messages (`session.ts`).
  */
-export type HttpHandler = (body: Buffer, info: HttpRequestInfo) => Promise<HttpResult>;
-
-/** HttpBinding mounts a protocol on the shared HTTP server. */
 export interface HttpBinding {
-  /** Paths answered, e.g. `['/RPC2', '/']`. */
+  /** Paths answered, e.g. `['/RPC2', '/']`. The first is the one listener lines show. */
   readonly paths: readonly string[];
-  /** createHandler builds the handler once per server. */
-  createHandler(registry: Registry, limits: Limits): HttpHandler;
+  /** Content-Type of every answer, e.g. `text/xml`. */
+  readonly contentType: string;
+  /** The URL scheme a client uses for this binding, e.g. `jsonrpc+http:`. */
+  readonly clientScheme: string;
+  /** The body codec. An answer of null (notifications only) is sent as 204 No Content. */
+  readonly codec: ServerCodec<Uint8Array, FrameBytes | string>;
 }
 
 /** StreamBinding gives a protocol its own TCP listener. */
 export interface StreamBinding {
   /** Port used when none is configured, e.g. 8001. */
   readonly defaultPort: number;
-  /** createServer returns an unlistened TCP server speaking the protocol. */
-  createServer(registry: Registry, limits: Limits): StreamServer;
+  readonly codec: StreamServerCodec;
 }
 
 /** StreamServer is a TCP server plus a way to end its connections gracefully. */
@@ -93,8 +84,14 @@ export interface StreamServer {
 export interface CallOptions {
   /** Milliseconds before the call fails with a timeout TransportError. Defaults to the client's timeout. */
   readonly timeout?: number;
-  /** Aborting it fails the call with an aborted TransportError. */
+  /** Aborting it fails the call with an aborted TransportError. One signal may serve any number of calls. */
   readonly signal?: AbortSignal;
+  /**
+   * Says the call is safe to run twice. A call that may have reached the server when
+   * its connection failed is never sent again unless this is true; then it is sent
+   * once more. Defaults to false.
+   */
+  readonly idempotent?: boolean;
 }
 
 /** ClientOptions configure a transport. */
@@ -157,18 +154,25 @@ export interface ClientTransport {
  * listener, or both).
  */
 export interface Protocol {
-  /** Short name used in logs, listener lines and `Context.protocol`. */
+  /**
+   * Short lower-case name used in logs, listener lines, `Context.protocol` and the
+   * command line (`--<name>-port`, `--no-<name>`).
+   */
   readonly name: string;
+  /** One line for help texts, e.g. `JSON-RPC 2.0 over TCP (one message per line) and HTTP`. */
+  readonly title: string;
   /** URL schemes (with the colon) that select this protocol's client, e.g. `['msgpack:']`. */
   readonly schemes: readonly string[];
+  /** Schemes whose connections carry server push (subscriptions), e.g. `['tcp:', 'jsonrpc+tcp:']`. */
+  readonly pushSchemes: readonly string[];
   createTransport(url: URL, options: ClientOptions): ClientTransport;
   readonly http?: HttpBinding;
   readonly stream?: StreamBinding;
 }
 
 // ---------------------------------------------------------------------------
-// Stream protocols (TCP): the pieces a protocol folder supplies to the shared
-// `stream-server.ts` / `stream-client.ts` loops.
+// What a protocol folder supplies to the shared session (`session.ts`), message
+// client (`message-client.ts`) and HTTP plumbing.
 
 /**
  * Framer splits a byte stream into frames. It must tell "need more bytes" (keep the
@@ -199,16 +203,35 @@ export class FrameError extends Error {
   }
 }
 
-/** Incoming is what the server does with one decoded frame. */
+/**
+ * Refused is a batch entry the codec already answered (an entry that is not a valid
+ * request): its ready-made error reply takes the entry's place in the batch answer.
+ */
+export class Refused {
+  constructor(readonly reply: Reply) {}
+}
+
+/** BatchEntry is one entry of a decoded batch: a call to dispatch, or a ready-made error. */
+export type BatchEntry = Call | Refused;
+
+/** Incoming is what the server does with one decoded message. */
 export type Incoming =
-  | { readonly kind: 'call'; readonly call: Call }
-  /** A batch: dispatched concurrently, the non-null replies sent as one frame (none: nothing). */
-  | { readonly kind: 'batch'; readonly calls: readonly Call[] }
+  | {
+      readonly kind: 'call';
+      readonly call: Call;
+      /** rewrite adjusts the reply before it is encoded (a protocol-level addition to a result). */
+      readonly rewrite?: (reply: Reply) => Reply;
+    }
+  /**
+   * A batch: entries are dispatched concurrently (one after another when `sequential`),
+   * and the non-null replies sent as one message (none: nothing is sent).
+   */
+  | { readonly kind: 'batch'; readonly entries: readonly BatchEntry[]; readonly sequential?: boolean }
   /** An error the codec answers itself (e.g. -32700 with id null); `close` ends the connection after it. */
   | { readonly kind: 'reply'; readonly reply: Reply; readonly close?: boolean }
   /** Nothing to answer and nothing to keep: close the connection. */
   | { readonly kind: 'close'; readonly reason: string }
-  /** Nothing to do (e.g. a notification-shaped frame the server has no use for). */
+  /** Nothing to do (e.g. a notification-shaped message the server has no use for). */
   | { readonly kind: 'ignore' };
 
 /**
@@ -218,33 +241,63 @@ export type Incoming =
 export type FrameBytes = Uint8Array | readonly Uint8Array[];
 
 /**
- * StreamServerCodec is a protocol's server-side wire format. Encoders return whole
- * frames ready to write (length prefix or newline included). Never throws from
- * `decode`: bad input is an `Incoming` of kind `reply` or `close`.
+ * ServerCodec is a protocol's server-side wire format over one kind of message
+ * (`In`: a frame's bytes, an HTTP body, an in-process object). `decode` never throws:
+ * bad input is an {@link Incoming} of kind `reply` or `close`. Encoders never throw
+ * either: a value that cannot be encoded becomes an internal-error reply.
  */
-export interface StreamServerCodec {
-  createFramer(limits: Limits): Framer;
-  decode(frame: Buffer, limits: Limits): Incoming;
-  encodeReply(reply: Reply): FrameBytes;
+export interface ServerCodec<In = Uint8Array, Out = FrameBytes> {
+  decode(message: In, limits: Limits): Incoming;
+  encodeReply(reply: Reply): Out;
   /** encodeBatch is needed only by protocols whose `decode` yields batches. */
-  encodeBatch?(replies: readonly Reply[]): FrameBytes;
+  encodeBatch?(replies: readonly Reply[]): Out;
+  /** encodePush is needed only where the protocol carries server push. */
+  encodePush?(push: Push): Out;
+}
+
+/**
+ * StreamServerCodec is the server side of a protocol over a byte stream: a framer,
+ * and encoders that return whole frames ready to write (length prefix or newline
+ * included), push included.
+ */
+export interface StreamServerCodec extends ServerCodec<Buffer, FrameBytes> {
+  createFramer(limits: Limits): Framer;
   encodePush(push: Push): FrameBytes;
 }
 
-/** ClientIncoming is what a client does with one decoded frame. */
+/** ClientIncoming is what a client does with one decoded message. */
 export type ClientIncoming =
   | { readonly kind: 'reply'; readonly reply: Reply }
   | { readonly kind: 'batch'; readonly replies: readonly Reply[] }
   | { readonly kind: 'push'; readonly push: Push }
-  /** A frame the client cannot use; `id` when it names a pending call (which then fails). */
+  /** A message the client cannot use; `id` when it names a pending call (which then fails). */
   | { readonly kind: 'invalid'; readonly message: string; readonly id?: Id };
 
-/** StreamClientCodec is a protocol's client-side wire format. Encoders return whole frames. */
-export interface StreamClientCodec {
+/** Sent is what an answer replies to, where the transport knows it (an HTTP exchange). */
+export interface Sent {
+  /** The ids of the calls sent, in order. */
+  readonly ids: readonly number[];
+  /** Whether they went as a batch (a batch of one is still a batch). */
+  readonly batch: boolean;
+}
+
+/**
+ * ClientCodec is a protocol's client-side wire format. Encoders return whole messages
+ * and throw (TypeError or the codec's own error) when a param cannot be encoded;
+ * `decode` never throws. `sent` tells a protocol without ids on the wire (XML-RPC)
+ * which calls an answer belongs to.
+ */
+export interface ClientCodec<In = Uint8Array, Out = FrameBytes> {
+  encodeCall(id: number, call: OutgoingCall): Out;
+  /** encodeNotify sends a call that gets no reply; omit when the protocol has no notifications. */
+  encodeNotify?(call: OutgoingCall): Out;
+  /** encodeBatch sends calls with the given ids in one message; omit when the protocol has no batch. */
+  encodeBatch?(ids: readonly number[], calls: readonly OutgoingCall[]): Out;
+  decode(message: In, sent?: Sent): ClientIncoming;
+}
+
+/** StreamClientCodec is the client side of a protocol over a byte stream. */
+export interface StreamClientCodec extends ClientCodec<Buffer, FrameBytes> {
   createFramer(maxMessageBytes: number): Framer;
-  encodeCall(id: number, call: OutgoingCall): FrameBytes;
   encodeNotify(call: OutgoingCall): FrameBytes;
-  /** encodeBatch sends calls with the given ids in one frame; omit when the protocol has no batch. */
-  encodeBatch?(ids: readonly number[], calls: readonly OutgoingCall[]): FrameBytes;
-  decode(frame: Buffer): ClientIncoming;
 }

@@ -7,6 +7,7 @@ import { createDemoService } from '../../src/demo/service.js';
 import { Code } from '../../src/rpc/errors.js';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { jsonRpc } from '../../src/transport/jsonrpc/index.js';
+import { serveStream } from '../../src/transport/stream-server.js';
 import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
 import { connectLines, type LineSocket } from '../transport/jsonrpc/lines.js';
 
@@ -16,7 +17,7 @@ let bystander: LineSocket;
 let seq = 0;
 
 beforeAll(async () => {
-  server = jsonRpc.stream!.createServer(createRegistry(createDemoService()), defaultLimits);
+  server = serveStream(jsonRpc, createRegistry(createDemoService()), defaultLimits);
   await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
   port = (server.server.address() as { port: number }).port;
   bystander = await connectLines(port);
@@ -215,7 +216,7 @@ describe('connection limits over JSON-RPC/TCP', () => {
   let smallPort: number;
 
   beforeAll(async () => {
-    small = jsonRpc.stream!.createServer(createRegistry(createDemoService()), limits);
+    small = serveStream(jsonRpc, createRegistry(createDemoService()), limits);
     await new Promise<void>((resolve) => small.server.listen(0, '127.0.0.1', resolve));
     smallPort = (small.server.address() as { port: number }).port;
   });

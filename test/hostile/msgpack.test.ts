@@ -11,6 +11,7 @@ import { createRegistry } from '../../src/rpc/registry.js';
 import { createFramer } from '../../src/transport/msgpack/framing.js';
 import { msgPack } from '../../src/transport/msgpack/index.js';
 import { decodeValue, encodeFrame } from '../../src/transport/msgpack/values.js';
+import { serveStream } from '../../src/transport/stream-server.js';
 import { type ClientTransport, defaultLimits, type StreamServer } from '../../src/transport/types.js';
 
 let server: StreamServer;
@@ -18,7 +19,7 @@ let port: number;
 let bystander: ClientTransport;
 
 beforeAll(async () => {
-  server = msgPack.stream!.createServer(createRegistry(createDemoService()), {
+  server = serveStream(msgPack, createRegistry(createDemoService()), {
     ...defaultLimits,
     maxMessageBytes: 64 * 1024,
   });
@@ -117,7 +118,7 @@ describe('msgpack hostile input', () => {
     await serverIsFine();
   });
 
-  it('answers a frame that is not msgpack with a parse error, msgid nil, and keeps the connection', async () => {
+  it('answers a frame that is not msgpack with a parse error (msgid when it can be read) and keeps the connection', async () => {
     const c = await raw();
     c.send(framed(hex('c1')));
     expect(await c.next()).toEqual([
@@ -129,7 +130,7 @@ describe('msgpack hostile input', () => {
     c.send(framed(hex('94 00 01 a3616464 92 01 02 ff ff')));
     expect(await c.next()).toEqual([
       1,
-      null,
+      1,
       { code: Code.ParseError, message: 'msgpack: 2 bytes left over after the value' },
       null,
     ]);
@@ -157,13 +158,13 @@ describe('msgpack hostile input', () => {
     c.send(framed(hex('94 00 07 a4 6563686f 91 d4 73 00 91 01')));
     expect(await c.next()).toEqual([
       1,
-      null,
+      7,
       { code: Code.ParseError, message: 'msgpack: extension type 115 is not supported' },
       null,
     ]);
     // A msgpackr record definition (ext 0x72) is rejected the same way.
     c.send(framed(hex('94 00 08 a4 6563686f 91 d4 72 40 91 a1 61 01')));
-    expect(await c.next()).toMatchObject([1, null, { code: Code.ParseError }, null]);
+    expect(await c.next()).toMatchObject([1, 8, { code: Code.ParseError }, null]);
     c.socket.destroy();
     await serverIsFine();
   });
@@ -195,7 +196,7 @@ describe('msgpack hostile input', () => {
     c.send(framed(Buffer.concat([hex('94 00 0b a4 6563686f 91'), deep])));
     expect(await c.next()).toEqual([
       1,
-      null,
+      11,
       { code: Code.LimitExceeded, message: 'msgpack: nesting deeper than 64 levels' },
       null,
     ]);

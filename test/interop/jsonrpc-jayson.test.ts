@@ -11,6 +11,7 @@ import { createDemoService, UNKNOWN_SPECIES } from '../../src/demo/service.js';
 import { Code, RpcError } from '../../src/rpc/errors.js';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { jsonRpc } from '../../src/transport/jsonrpc/index.js';
+import { serveStream } from '../../src/transport/stream-server.js';
 import { type ClientTransport, defaultLimits, type StreamServer } from '../../src/transport/types.js';
 
 const listen = async (s: NetServer | HttpServer): Promise<number> => {
@@ -25,7 +26,7 @@ describe('jayson TCP client → our server', () => {
   let client: InstanceType<typeof jayson.Client>;
 
   beforeAll(async () => {
-    ours = jsonRpc.stream!.createServer(createRegistry(createDemoService()), defaultLimits);
+    ours = serveStream(jsonRpc, createRegistry(createDemoService()), defaultLimits);
     client = jayson.Client.tcp({ host: '127.0.0.1', port: await listen(ours.server) });
   });
   afterAll(() => ours.drain(1000));

@@ -10,6 +10,7 @@ import { createDemoService, type DemoService } from '../../src/demo/service.js';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { createClient } from '../../src/sdk/index.js';
 import { jsonRpc } from '../../src/transport/jsonrpc/index.js';
+import { serveStream } from '../../src/transport/stream-server.js';
 import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -19,7 +20,7 @@ let server: StreamServer;
 let port: number;
 
 beforeAll(async () => {
-  server = jsonRpc.stream!.createServer(createRegistry(createDemoService()), defaultLimits);
+  server = serveStream(jsonRpc, createRegistry(createDemoService()), defaultLimits);
   await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
   port = (server.server.address() as { port: number }).port;
 });

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { defineService, param, procedure } from '../../src/rpc/service.js';
 import { jsonRpc } from '../../src/transport/jsonrpc/index.js';
+import { serveStream } from '../../src/transport/stream-server.js';
 import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
 import { connectLines, type LineSocket } from '../transport/jsonrpc/lines.js';
 
@@ -154,7 +155,7 @@ let sock: LineSocket;
 
 beforeAll(async () => {
   const registry = createRegistry(specService);
-  stream = jsonRpc.stream!.createServer(registry, defaultLimits);
+  stream = serveStream(jsonRpc, registry, defaultLimits);
   await new Promise<void>((resolve) => stream.server.listen(0, '127.0.0.1', resolve));
   const port = (stream.server.address() as { port: number }).port;
   sock = await connectLines(port);

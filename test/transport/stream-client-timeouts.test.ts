@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineService, param, procedure } from '../../src/rpc/service.js';
 import { clientCodec } from '../../src/transport/jsonrpc/codec.js';
 import { type RpcServer, serve } from '../../src/transport/serve.js';
-import { createStreamClient } from '../../src/transport/stream-client.js';
+import { createTcpTransport } from '../../src/transport/tcp-connection.js';
 import type { ClientTransport } from '../../src/transport/types.js';
 
 const service = defineService({
@@ -33,7 +33,7 @@ afterEach(async () => {
 async function start(): Promise<ClientTransport> {
   server = await serve(service, { protocols: ['jsonrpc'], httpPort: null, ports: { jsonrpc: 0 } });
   const port = Number(new URL(server.listeners[0]!.url).port);
-  client = createStreamClient({ host: '127.0.0.1', port, codec: clientCodec, protocol: 'jsonrpc' });
+  client = createTcpTransport(new URL(`tcp://127.0.0.1:${port}`), 'jsonrpc', clientCodec, port);
   return client;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The shared TCP loops (stream-server / stream-client) with a minimal line codec
+ * The shared TCP session and message client with a minimal line codec
  * defined here, so the loop's own contract is tested apart from any protocol:
  * pipelining, half-close, slow readers, drain, timeouts, close.
  */
@@ -11,8 +11,8 @@ import type { Reply } from '../../src/rpc/message.js';
 import { createRegistry, type Logger } from '../../src/rpc/registry.js';
 import { defineService, param, procedure, subscription } from '../../src/rpc/service.js';
 import { TransportError } from '../../src/transport/errors.js';
-import { createStreamClient } from '../../src/transport/stream-client.js';
 import { createStreamServer } from '../../src/transport/stream-server.js';
+import { createTcpTransport } from '../../src/transport/tcp-connection.js';
 import {
   defaultLimits,
   FrameError,
@@ -140,13 +140,7 @@ async function start(limits: Partial<Limits> = {}) {
   const port = (stream.server.address() as { port: number }).port;
   started.push({ close: () => stream.drain(500) });
   const client = (timeout?: number) => {
-    const c = createStreamClient({
-      host: '127.0.0.1',
-      port,
-      codec: clientCodec,
-      protocol: 'test',
-      options: { timeout },
-    });
+    const c = createTcpTransport(new URL(`tcp://127.0.0.1:${port}`), 'test', clientCodec, port, { timeout });
     started.unshift({ close: () => c.close() });
     return c;
   };
@@ -261,7 +255,7 @@ describe('stream loop', () => {
     await inFlight;
     await expect(c.call({ method: 'sleep', params: [0] })).rejects.toBeInstanceOf(TransportError);
 
-    const dead = createStreamClient({ host: '127.0.0.1', port: 1, codec: clientCodec, protocol: 'test' });
+    const dead = createTcpTransport(new URL('tcp://127.0.0.1:1'), 'test', clientCodec, 1);
     await expect(dead.call({ method: 'sleep', params: [0] })).rejects.toMatchObject({ reason: 'connect' });
   });
 

@@ -10,16 +10,32 @@
  */
 import { Code, isRpcErrorShape, RpcError } from '../../rpc/errors.js';
 import { type Call, type Id, type Push, PushMethod, type Reply } from '../../rpc/message.js';
-import type {
-  ClientIncoming,
-  Framer,
-  Incoming,
-  Limits,
-  OutgoingCall,
-  StreamClientCodec,
-  StreamServerCodec,
+import {
+  type BatchEntry,
+  type ClientCodec,
+  type ClientIncoming,
+  type Framer,
+  type Incoming,
+  type Limits,
+  type OutgoingCall,
+  Refused,
+  type ServerCodec,
+  type StreamClientCodec,
+  type StreamServerCodec,
 } from '../types.js';
 import { createLineFramer } from './framing.js';
+
+/** PROTOCOL is the name JSON-RPC calls carry in `Context.protocol`. */
+export const PROTOCOL = 'jsonrpc';
+
+/** DEFAULT_PORT is the TCP port JSON-RPC is served on and called at when none is given. */
+export const DEFAULT_PORT = 8001;
+
+/** HTTP_PATH is where JSON-RPC is served on the shared HTTP server. */
+export const HTTP_PATH = '/jsonrpc';
+
+/** CONTENT_TYPE is the media type of JSON-RPC over HTTP. */
+export const CONTENT_TYPE = 'application/json';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -157,15 +173,6 @@ function isReply(x: Call | Reply): x is Reply {
 }
 
 /**
- * A batch entry that is not a valid request still needs its -32600 in the batch
- * answer. `Incoming` batches carry only calls, so it travels as a call whose method
- * is not a string: dispatch answers exactly that with -32600 and the entry's id.
- */
-function invalidEntry(reply: Reply): Call {
-  return { id: reply.id, method: null as unknown as string };
-}
-
-/**
  * decodeIncoming turns one line (or HTTP body) into what the server does with it.
  * Never throws. Errors answered here: -32700 (bad UTF-8 or JSON), -32600 (not a
  * request, or an empty batch) and -32000 (a batch larger than `limits.maxBatch`, or
@@ -201,12 +208,13 @@ export function decodeIncoming(frame: Uint8Array, limits: Limits): Incoming {
     const message = `jsonrpc: batch of ${value.length} calls is over the limit of ${limits.maxBatch}`;
     return { kind: 'reply', reply: invalid(null, message, Code.LimitExceeded) };
   }
-  const calls = new Array<Call>(value.length);
+  // An entry that is not a valid request gets its -32600 in place in the batch answer.
+  const entries = new Array<BatchEntry>(value.length);
   for (let i = 0; i < value.length; i++) {
     const checked = checkRequest(value[i]);
-    calls[i] = isReply(checked) ? invalidEntry(checked) : checked;
+    entries[i] = isReply(checked) ? new Refused(checked) : checked;
   }
-  return { kind: 'batch', calls };
+  return { kind: 'batch', entries };
 }
 
 function idText(id: Id): string {
@@ -260,6 +268,13 @@ export function pushText(push: Push): string {
 }
 
 const line = (text: string): Buffer => Buffer.from(`${text}\n`, 'utf8');
+
+/** httpServerCodec is the server half of JSON-RPC over HTTP: one body, one answer. */
+export const httpServerCodec = {
+  decode: decodeIncoming,
+  encodeReply: (reply) => `${replyText(reply)}\n`,
+  encodeBatch: (replies) => `${batchText(replies)}\n`,
+} satisfies ServerCodec<Uint8Array, string>;
 
 /** serverCodec is the server half of JSON-RPC over newline-delimited TCP. */
 export const serverCodec = {
@@ -351,15 +366,25 @@ function decodePush(method: string, params: unknown): ClientIncoming {
   return { kind: 'invalid', message: `jsonrpc: unexpected server notification ${JSON.stringify(method)}` };
 }
 
+function batchRequestText(ids: readonly number[], calls: readonly OutgoingCall[]): string {
+  let out = '[';
+  for (let i = 0; i < calls.length; i++) out += (i === 0 ? '' : ',') + requestText(ids[i]!, calls[i]!);
+  return `${out}]`;
+}
+
+/** httpClientCodec is the client half of JSON-RPC over HTTP. */
+export const httpClientCodec = {
+  encodeCall: (id, call) => requestText(id, call),
+  encodeNotify: (call) => requestText(undefined, call),
+  encodeBatch: batchRequestText,
+  decode: (body) => decodeClient(body),
+} satisfies ClientCodec<Uint8Array, string>;
+
 /** clientCodec is the client half of JSON-RPC over newline-delimited TCP. */
 export const clientCodec = {
   createFramer: (maxMessageBytes) => createLineFramer(maxMessageBytes),
   encodeCall: (id, call) => line(requestText(id, call)),
   encodeNotify: (call) => line(requestText(undefined, call)),
-  encodeBatch(ids, calls) {
-    let out = '[';
-    for (let i = 0; i < calls.length; i++) out += (i === 0 ? '' : ',') + requestText(ids[i]!, calls[i]!);
-    return line(`${out}]`);
-  },
-  decode: decodeClient,
+  encodeBatch: (ids, calls) => line(batchRequestText(ids, calls)),
+  decode: (frame) => decodeClient(frame),
 } satisfies StreamClientCodec;

@@ -7,16 +7,25 @@
  */
 import type { Protocol } from '../types.js';
 import { createTransport } from './client.js';
-import { http, stream } from './server.js';
+import { CONTENT_TYPE, DEFAULT_PORT, HTTP_PATH, httpServerCodec, PROTOCOL, serverCodec } from './codec.js';
 
 /**
- * jsonRpc serves a registry on TCP (default port 8001) and at `POST /jsonrpc`, and
- * calls servers at `tcp://`, `jsonrpc+tcp://`, `jsonrpc+http://` and `jsonrpc+https://` URLs.
+ * jsonRpc serves a registry on TCP (default port 8001, with push) and at
+ * `POST /jsonrpc` (every answer 200 with a JSON body, or 204 for notifications only),
+ * and calls servers at `tcp://`, `jsonrpc+tcp://`, `jsonrpc+http://` and
+ * `jsonrpc+https://` URLs.
  */
 export const jsonRpc: Protocol = {
-  name: 'jsonrpc',
+  name: PROTOCOL,
+  title: 'JSON-RPC 2.0 over TCP (one message per line) and HTTP POST',
   schemes: ['tcp:', 'jsonrpc+tcp:', 'jsonrpc+http:', 'jsonrpc+https:'],
+  pushSchemes: ['tcp:', 'jsonrpc+tcp:'],
   createTransport,
-  http,
-  stream,
+  http: {
+    paths: [HTTP_PATH],
+    contentType: CONTENT_TYPE,
+    clientScheme: 'jsonrpc+http:',
+    codec: httpServerCodec,
+  },
+  stream: { defaultPort: DEFAULT_PORT, codec: serverCodec },
 };

@@ -18,6 +18,12 @@ import { createFramer } from './framing.js';
 import { encodeMessage } from './splice.js';
 import { DecodeError, decodeValue, encodeFrame } from './values.js';
 
+/** PROTOCOL is the name msgpack calls carry in `Context.protocol`. */
+export const PROTOCOL = 'msgpack';
+
+/** DEFAULT_PORT is the TCP port msgpack is served on and called at when none is given. */
+export const DEFAULT_PORT = 8002;
+
 /** MessageType is the first element of every msgpack-rpc message. */
 export const MessageType = { Request: 0, Response: 1, Notification: 2 } as const;
 
@@ -54,7 +60,8 @@ export const serverCodec: StreamServerCodec = {
       msg = decodeValue(frame, limits.maxDepth);
     } catch (err) {
       const e = err instanceof DecodeError ? err : new DecodeError('msgpack: undecodable frame');
-      return refuse(null, e.code, e.message);
+      // The msgid comes before the params: when it can be read, the error names the call.
+      return refuse(peekRequestId(frame), e.code, e.message);
     }
     if (!Array.isArray(msg)) return refuse(null, Code.InvalidRequest, 'msgpack: a message must be an array');
     switch (msg[0]) {
@@ -153,9 +160,11 @@ export const clientCodec: StreamClientCodec = {
 
 function decodeResponse(id: unknown, error: unknown, result: unknown): ClientIncoming {
   if (id === null) {
-    // The server could not read something we sent and could not tell which call it was.
-    const detail = isRpcErrorShape(error) ? `${error.code} ${error.message}` : 'no detail';
-    return { kind: 'invalid', message: `msgpack: server error without msgid: ${detail}` };
+    // The server could not read something we sent and could not tell which call it was:
+    // an unaddressed error, which the client gives to the oldest call in flight.
+    if (isRpcErrorShape(error))
+      return { kind: 'reply', reply: { id: null, ok: false, error: RpcError.fromShape(error) } };
+    return { kind: 'invalid', message: 'msgpack: server error without msgid and without detail' };
   }
   if (!isMsgId(id))
     return { kind: 'invalid', message: 'msgpack: a response msgid must be an unsigned integer' };
@@ -177,6 +186,36 @@ function decodePush(method: unknown, params: readonly unknown[]): Push | undefin
   if (method === PushMethod.End && params.length === 2 && isRpcErrorShape(params[1]))
     return { kind: 'end', subscription, error: RpcError.fromShape(params[1]) };
   return undefined;
+}
+
+/**
+ * peekRequestId reads the msgid of a request whose body could not be decoded, from
+ * its first bytes (`[0, msgid, …`: an array header, 0, then an unsigned integer), or
+ * returns null when those bytes are not there.
+ */
+export function peekRequestId(frame: Uint8Array): number | null {
+  let i: number;
+  const head = frame[0];
+  if (head === 0x94)
+    i = 1; // fixarray of 4
+  else if (head === 0xdc && frame[1] === 0 && frame[2] === 4)
+    i = 3; // array16 of 4
+  else if (head === 0xdd && frame[1] === 0 && frame[2] === 0 && frame[3] === 0 && frame[4] === 4) i = 5;
+  else return null;
+  if (frame[i] !== MessageType.Request) return null;
+  const t = frame[i + 1];
+  if (t === undefined) return null;
+  if (t <= 0x7f) return t; // positive fixint
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const at = i + 2;
+  if (t === 0xcc && at + 1 <= frame.length) return view.getUint8(at);
+  if (t === 0xcd && at + 2 <= frame.length) return view.getUint16(at);
+  if (t === 0xce && at + 4 <= frame.length) return view.getUint32(at);
+  if (t === 0xcf && at + 8 <= frame.length) {
+    const id = view.getBigUint64(at);
+    return id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : null;
+  }
+  return null;
 }
 
 /** isMsgId accepts an unsigned integer msgid (msgpack-rpc uses uint32; up to 2^53 − 1 is allowed). */

@@ -9,15 +9,17 @@
  */
 import type { Protocol } from '../types.js';
 import { createTransport } from './client.js';
-import { stream } from './server.js';
+import { DEFAULT_PORT, PROTOCOL, serverCodec } from './codec.js';
 
 /**
  * msgPack serves a registry on TCP (default port 8002) and calls servers at
  * `msgpack://` and `msgpack+tcp://` URLs.
  */
 export const msgPack: Protocol = {
-  name: 'msgpack',
+  name: PROTOCOL,
+  title: 'MessagePack-RPC over TCP (4-byte length-prefixed frames)',
   schemes: ['msgpack:', 'msgpack+tcp:'],
+  pushSchemes: ['msgpack:', 'msgpack+tcp:'],
   createTransport,
-  stream,
+  stream: { defaultPort: DEFAULT_PORT, codec: serverCodec },
 };

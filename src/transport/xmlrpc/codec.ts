@@ -4,7 +4,20 @@
  * SAX parser (saxes) straight into values with an explicit stack, so a deep
  * document costs a counter check, never a deep JS stack.
  */
-import { Code } from '../../rpc/errors.js';
+import { Code, RpcError } from '../../rpc/errors.js';
+import type { Reply } from '../../rpc/message.js';
+import {
+  type BatchEntry,
+  type ClientCodec,
+  type ClientIncoming,
+  type Incoming,
+  type Limits,
+  type OutgoingCall,
+  Refused,
+  type Sent,
+  type ServerCodec,
+} from '../types.js';
+import { decodeCall, decodeResponse } from './decode.js';
 
 // ---------------------------------------------------------------------------
 // Encoding
@@ -155,3 +168,141 @@ export function encodeFault(code: number, message: string): string {
 // codec is one import.
 
 export { type DecodedCall, type DecodeOptions, decodeCall, decodeResponse } from './decode.js';
+
+// ---------------------------------------------------------------------------
+// Messages: the codecs the shared session and HTTP client use.
+
+/** PROTOCOL is the name XML-RPC calls carry in `Context.protocol`. */
+export const PROTOCOL = 'xmlrpc';
+
+/** CONTENT_TYPE is the media type of XML-RPC bodies. */
+export const CONTENT_TYPE = 'text/xml';
+
+/** MULTICALL is the name of the batch method (the de-facto spec, as Python serves it). */
+export const MULTICALL = 'system.multicall';
+
+/** A reply may nest this deep; a server we call is trusted more than a caller, not blindly. */
+const MAX_REPLY_DEPTH = 512;
+
+function refuse(id: number | null, code: number, message: string): Incoming {
+  return { kind: 'reply', reply: { id, ok: false, error: new RpcError(code, message) } };
+}
+
+// system.multicall lives in the protocol, not the registry: list it as Python's server does.
+function listMulticall(reply: Reply): Reply {
+  if (!reply.ok || !Array.isArray(reply.result)) return reply;
+  return { ...reply, result: [...reply.result, MULTICALL].sort() };
+}
+
+// One multicall entry: a call, or its fault in place. Entries run one after another,
+// in order, as Python's server runs them: a batch may depend on its own side effects.
+function multicallEntry(entry: unknown, id: number): BatchEntry {
+  const fault = (message: string): Refused =>
+    new Refused({ id, ok: false, error: new RpcError(Code.InvalidRequest, `xmlrpc: ${message}`) });
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    return fault('a multicall entry must be a struct');
+  const { methodName, params } = entry as { methodName?: unknown; params?: unknown };
+  if (typeof methodName !== 'string') return fault('a multicall entry needs a methodName string');
+  if (methodName === MULTICALL) return fault('system.multicall cannot be nested');
+  if (params !== undefined && !Array.isArray(params)) return fault('multicall params must be an array');
+  return { id, method: methodName, params: (params as unknown[] | undefined) ?? [] };
+}
+
+function decodeMulticall(params: readonly unknown[], limits: Limits): Incoming {
+  const calls = params[0];
+  if (params.length !== 1 || !Array.isArray(calls))
+    return refuse(0, Code.InvalidParams, 'xmlrpc: system.multicall takes one array of calls');
+  if (calls.length > limits.maxBatch)
+    return refuse(0, Code.LimitExceeded, `xmlrpc: a multicall holds at most ${limits.maxBatch} calls`);
+  return { kind: 'batch', entries: calls.map(multicallEntry), sequential: true };
+}
+
+function encodeOutcome(value: unknown): string {
+  try {
+    return encodeResult(value);
+  } catch {
+    // A result with no XML-RPC form (NaN, a cycle) is the service's bug, not the caller's.
+    return encodeFault(Code.Internal, 'xmlrpc: the result cannot be carried by XML-RPC');
+  }
+}
+
+/**
+ * serverCodec is the server side: a methodCall body in, a methodResponse out. Every
+ * outcome is a methodResponse: a result, or a fault whose faultCode and faultString
+ * are the RpcError's code and message. `system.multicall` is a sequential batch.
+ */
+export const serverCodec = {
+  decode(body: Uint8Array, limits: Limits): Incoming {
+    let method: string;
+    let params: unknown[];
+    try {
+      ({ method, params } = decodeCall(body, { maxDepth: limits.maxDepth }));
+    } catch (err) {
+      const e = RpcError.from(err);
+      return { kind: 'reply', reply: { id: 0, ok: false, error: e } };
+    }
+    if (method === MULTICALL) return decodeMulticall(params, limits);
+    const call = { id: 0, method, params };
+    return method === 'system.listMethods'
+      ? { kind: 'call', call, rewrite: listMulticall }
+      : { kind: 'call', call };
+  },
+  encodeReply(reply: Reply): string {
+    return reply.ok ? encodeOutcome(reply.result) : encodeFault(reply.error.code, reply.error.message);
+  },
+  encodeBatch(replies: readonly Reply[]): string {
+    return encodeOutcome(
+      replies.map((r) => (r.ok ? [r.result] : { faultCode: r.error.code, faultString: r.error.message })),
+    );
+  },
+} satisfies ServerCodec<Uint8Array, string>;
+
+function positional(call: OutgoingCall): readonly unknown[] {
+  if (Array.isArray(call.params)) return call.params;
+  throw new TypeError(`xmlrpc: ${call.method}: XML-RPC has positional parameters only; pass an array`);
+}
+
+function multicallResults(value: unknown, ids: readonly number[]): ClientIncoming {
+  if (!Array.isArray(value) || value.length !== ids.length)
+    return {
+      kind: 'invalid',
+      message: `xmlrpc: system.multicall returned ${Array.isArray(value) ? value.length : 'no'} results for ${ids.length} calls`,
+    };
+  const replies: Reply[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const r: unknown = value[i];
+    const id = ids[i]!;
+    const f = r as { faultCode?: unknown; faultString?: unknown } | null;
+    if (Array.isArray(r) && r.length === 1) replies.push({ id, ok: true, result: r[0] });
+    else if (typeof f === 'object' && f !== null && Number.isSafeInteger(f.faultCode)) {
+      const text = typeof f.faultString === 'string' ? f.faultString : '';
+      replies.push({ id, ok: false, error: new RpcError(f.faultCode as number, text) });
+    } else
+      return { kind: 'invalid', message: 'xmlrpc: a system.multicall result is neither [value] nor a fault' };
+  }
+  return { kind: 'batch', replies };
+}
+
+/**
+ * clientCodec is the client side: calls (positional params only) and
+ * `system.multicall` batches out, methodResponse bodies in. XML-RPC has no ids on the
+ * wire: an answer belongs to the calls its exchange sent.
+ */
+export const clientCodec = {
+  encodeCall: (_id: number, call: OutgoingCall) => encodeCall(call.method, positional(call)),
+  encodeBatch: (_ids: readonly number[], calls: readonly OutgoingCall[]) =>
+    encodeCall(MULTICALL, [calls.map((c) => ({ methodName: c.method, params: positional(c) }))]),
+  decode(body: Uint8Array, sent?: Sent): ClientIncoming {
+    const ids = sent?.ids ?? [0];
+    let settled: ReturnType<typeof decodeResponse>;
+    try {
+      settled = decodeResponse(body, { maxDepth: MAX_REPLY_DEPTH });
+    } catch (err) {
+      return { kind: 'invalid', message: `xmlrpc: malformed reply: ${(err as Error).message}` };
+    }
+    const id = ids[0] ?? 0;
+    if (!settled.ok) return { kind: 'reply', reply: { id, ok: false, error: settled.error } };
+    if (sent?.batch === true) return multicallResults(settled.value, ids);
+    return { kind: 'reply', reply: { id, ok: true, result: settled.value } };
+  },
+} satisfies ClientCodec<Uint8Array, string>;

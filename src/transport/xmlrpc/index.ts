@@ -9,15 +9,17 @@
  */
 import type { Protocol } from '../types.js';
 import { createTransport } from './client.js';
-import { http } from './server.js';
+import { CONTENT_TYPE, PROTOCOL, serverCodec } from './codec.js';
 
 // Protocol
 /** xmlRpc is the XML-RPC protocol: client for http(s) URLs, served on the shared HTTP server. */
 export const xmlRpc: Protocol = {
-  name: 'xmlrpc',
+  name: PROTOCOL,
+  title: 'XML-RPC over HTTP POST (/RPC2 and /)',
   schemes: ['http:', 'https:', 'xmlrpc+http:', 'xmlrpc+https:'],
+  pushSchemes: [],
   createTransport,
-  http,
+  http: { paths: ['/RPC2', '/'], contentType: CONTENT_TYPE, clientScheme: 'http:', codec: serverCodec },
 };
 
 // Codec types

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Code, RpcError } from '../../../src/rpc/errors.js';
 import type { Push, Reply } from '../../../src/rpc/message.js';
 import { clientCodec, decodeIncoming, serverCodec, stringify } from '../../../src/transport/jsonrpc/codec.js';
-import { defaultLimits, type Incoming } from '../../../src/transport/types.js';
+import { defaultLimits, type Incoming, Refused } from '../../../src/transport/types.js';
 
 const decode = (text: string | Buffer, limits = defaultLimits): Incoming =>
   decodeIncoming(typeof text === 'string' ? Buffer.from(text) : text, limits);
@@ -14,7 +14,7 @@ function shape(incoming: Incoming): unknown {
       return { call: { ...incoming.call } };
     case 'batch':
       return {
-        batch: incoming.calls.map((c) => (typeof c.method === 'string' ? { ...c } : { invalid: c.id })),
+        batch: incoming.entries.map((c) => (c instanceof Refused ? { invalid: c.reply.id } : { ...c })),
       };
     case 'reply':
       return incoming.reply.ok

@@ -13,12 +13,8 @@ import { createClient } from '../../../src/sdk/index.js';
 import { TransportError } from '../../../src/transport/errors.js';
 import { createHttpServer, drainHttpServer } from '../../../src/transport/http.js';
 import { jsonRpc } from '../../../src/transport/jsonrpc/index.js';
-import {
-  type ClientTransport,
-  defaultLimits,
-  type HttpBinding,
-  type StreamServer,
-} from '../../../src/transport/types.js';
+import { serveStream } from '../../../src/transport/stream-server.js';
+import { type ClientTransport, defaultLimits, type StreamServer } from '../../../src/transport/types.js';
 
 const slowService = defineService({
   sleep: procedure({
@@ -41,37 +37,15 @@ let tcpUrl: string;
 let slowUrl: string;
 let httpUrl: string;
 
-/** A bare node:http mount for one HttpBinding, for handlers the shared server should not meet. */
-function mountHttp(binding: HttpBinding): Server {
-  const handler = binding.createHandler(registry, defaultLimits);
-  return createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      if (req.method !== 'POST' || !binding.paths.includes(req.url ?? '')) {
-        res.writeHead(404).end();
-        return;
-      }
-      const out = await handler(Buffer.concat(chunks), {
-        path: req.url ?? '',
-        contentType: req.headers['content-type'],
-        session: new Map(),
-      });
-      res.writeHead(out.status ?? 200, { 'content-type': out.contentType });
-      res.end(out.body ?? undefined);
-    });
-  });
-}
-
 const listen = async (s: Server | StreamServer['server']): Promise<number> => {
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   return (s.address() as { port: number }).port;
 };
 
 beforeAll(async () => {
-  stream = jsonRpc.stream!.createServer(registry, defaultLimits);
-  slow = jsonRpc.stream!.createServer(createRegistry(slowService), defaultLimits);
-  http = createHttpServer(registry, [jsonRpc.http!], defaultLimits);
+  stream = serveStream(jsonRpc, registry, defaultLimits);
+  slow = serveStream(jsonRpc, createRegistry(slowService), defaultLimits);
+  http = createHttpServer(registry, [jsonRpc], defaultLimits);
   tcpUrl = `tcp://127.0.0.1:${await listen(stream.server)}`;
   slowUrl = `jsonrpc+tcp://127.0.0.1:${await listen(slow.server)}`;
   httpUrl = `jsonrpc+http://127.0.0.1:${await listen(http)}/jsonrpc`;
@@ -255,7 +229,7 @@ describe('jsonrpc client failures', () => {
   });
 
   it('rejects calls in flight on close over HTTP', async () => {
-    const h = mountHttp({ paths: ['/jsonrpc'], createHandler: () => () => new Promise(() => {}) });
+    const h = createServer(() => {}); // reads the request, never answers
     const port = await listen(h);
     const t = transportFor(`jsonrpc+http://127.0.0.1:${port}`);
     try {

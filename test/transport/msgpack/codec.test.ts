@@ -41,8 +41,8 @@ describe('server decode', () => {
 
   it.each<[string, Buffer, unknown, number, RegExp]>([
     ['not msgpack', hex('c1'), null, Code.ParseError, /invalid byte/],
-    ['truncated', hex('94 00 01'), null, Code.ParseError, /truncated/],
-    ['trailing bytes', hex('94 00 01 a161 90 c0'), null, Code.ParseError, /left over/],
+    ['truncated', hex('94 00 01'), 1, Code.ParseError, /truncated/],
+    ['trailing bytes', hex('94 00 01 a161 90 c0'), 1, Code.ParseError, /left over/],
     ['not an array', hex('a3616464'), null, Code.InvalidRequest, /must be an array/],
     ['an empty array', hex('90'), null, Code.InvalidRequest, /type must be 0/],
     ['an unknown type', hex('94 05 01 a161 90'), null, Code.InvalidRequest, /type must be 0/],
@@ -54,7 +54,7 @@ describe('server decode', () => {
     ['nil params', hex('94 00 01 a161 c0'), 1, Code.InvalidRequest, /params/],
     ['scalar params', hex('94 00 01 a161 05'), 1, Code.InvalidRequest, /params/],
     ['bin params', hex('94 00 01 a161 c40100'), 1, Code.InvalidRequest, /params/],
-    ['too deep', hex(`94 00 01 a161 ${'91'.repeat(70)}c0`), null, Code.LimitExceeded, /deeper/],
+    ['too deep', hex(`94 00 01 a161 ${'91'.repeat(70)}c0`), 1, Code.LimitExceeded, /deeper/],
   ])('answers %s with an error and msgid', (_name, frame, id, code, message) => {
     const e = errorOf(serverDecode(frame));
     expect(e.id).toBe(id);
@@ -65,7 +65,7 @@ describe('server decode', () => {
   it('rejects an extension type in params', () => {
     const e = errorOf(serverDecode(hex('94 00 01 a461656368 91 d4 73 00')));
     expect(e).toEqual({
-      id: null,
+      id: 1,
       code: Code.ParseError,
       message: 'msgpack: extension type 115 is not supported',
     });
@@ -110,6 +110,11 @@ describe('server encode', () => {
       error: new RpcError(Code.InvalidParams, 'bad', { data: [{ path: ['a'] }] }),
     });
     expect(wire(withData)).toEqual([1, 3, { code: -32602, message: 'bad', data: [{ path: ['a'] }] }, null]);
+  });
+
+  it('decodes an error with msgid nil as an unaddressed error reply', () => {
+    const i = clientCodec.decode(msg([1, null, { code: -32700, message: 'bad' }, null]));
+    expect(i.kind === 'reply' && i.reply.id === null && !i.reply.ok && i.reply.error.code).toBe(-32700);
   });
 
   it('encodes a parse error with msgid nil', () => {
@@ -223,7 +228,7 @@ describe('client codec', () => {
     ['an unknown notification', msg([2, 'other', [1, 2]]), undefined],
     ['a push without a numeric subscription', msg([2, 'rpc.event', ['a', 1]]), undefined],
     ['a malformed error', msg([1, 5, { code: 'x' }, null]), 5],
-    ['an error with msgid nil', msg([1, null, { code: -32700, message: 'bad' }, null]), undefined],
+    ['an error with msgid nil and no detail', msg([1, null, 'bad', null]), undefined],
     ['a request', msg([0, 1, 'x', []]), undefined],
   ])('reports %s as invalid', (_name, frame, id) => {
     const i = clientCodec.decode(frame);

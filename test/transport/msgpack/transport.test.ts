@@ -12,6 +12,7 @@ import { createClient } from '../../../src/sdk/index.js';
 import { TransportError } from '../../../src/transport/errors.js';
 import { protocolFor } from '../../../src/transport/index.js';
 import { msgPack } from '../../../src/transport/msgpack/index.js';
+import { serveStream } from '../../../src/transport/stream-server.js';
 import { type ClientTransport, defaultLimits, type StreamServer } from '../../../src/transport/types.js';
 
 const slowService = defineService({
@@ -38,8 +39,8 @@ const listen = async (s: StreamServer): Promise<number> => {
 };
 
 beforeAll(async () => {
-  demo = msgPack.stream!.createServer(createRegistry(createDemoService()), defaultLimits);
-  slow = msgPack.stream!.createServer(createRegistry(slowService), defaultLimits);
+  demo = serveStream(msgPack, createRegistry(createDemoService()), defaultLimits);
+  slow = serveStream(msgPack, createRegistry(slowService), defaultLimits);
   url = `msgpack://127.0.0.1:${await listen(demo)}`;
   slowUrl = `msgpack+tcp://127.0.0.1:${await listen(slow)}`;
 });
@@ -205,7 +206,7 @@ describe('msgpack client ↔ server', () => {
   });
 
   it('fails with a connect TransportError when nothing listens', async () => {
-    const s = msgPack.stream!.createServer(createRegistry(slowService), defaultLimits);
+    const s = serveStream(msgPack, createRegistry(slowService), defaultLimits);
     const port = await listen(s);
     await s.drain(100);
     const t = open(`msgpack://127.0.0.1:${port}`);

@@ -25,7 +25,7 @@ export async function startServer(
   service: Parameters<typeof createRegistry>[0] = createDemoService(),
 ): Promise<{ server: http.Server; port: number; url: string }> {
   const registry = createRegistry(service, { logger: { debug() {}, error() {} } });
-  const server = createHttpServer(registry, [xmlRpc.http!], { ...defaultLimits, ...limits });
+  const server = createHttpServer(registry, [xmlRpc], { ...defaultLimits, ...limits });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return { server, port, url: `http://127.0.0.1:${port}/RPC2` };

@@ -1,0 +1,319 @@
+/**
+ * The server side of one connection, whatever carries it: decode → dispatch →
+ * encode, with what every connection needs written once — calls in flight and the
+ * `maxInFlight` pause, output backpressure and `maxBufferedBytes`, the subscription
+ * table and push ordering (no event overtakes its subscription's reply), blocked
+ * push and the peer that never reads (`pushStallMs`), idle timeout, and graceful
+ * drain. HTTP bodies go through {@link respond}, the same dispatch path without push.
+ *
+ * Failure contract: an undecodable message gets the codec's error reply and the
+ * session goes on; broken framing closes the connection after the error frame; a
+ * peer that ends its side (FIN) has its subscriptions ended at once and the
+ * connection closes as soon as its calls in flight are answered. Nothing a peer
+ * sends can throw out of a session.
+ *
+ * Exports: Session, SessionInit, respond.
+ */
+import { type Context, createConnectionContext } from '../rpc/context.js';
+import { dispatch, type SentReply } from '../rpc/dispatch.js';
+import { Code, RpcError } from '../rpc/errors.js';
+import type { Push, Reply } from '../rpc/message.js';
+import type { Registry } from '../rpc/registry.js';
+import { createSubscriptions, type Subscriptions } from '../rpc/subscriptions.js';
+import type { ConnectionEvents, MessageConnection } from './connection.js';
+import { type BatchEntry, type Incoming, type Limits, Refused, type ServerCodec } from './types.js';
+
+/** Output queued beyond this pauses reading from the peer (and blocks push) until it drains. */
+const READ_PAUSE_BYTES = 1024 * 1024;
+/** How long a connection ended for bad input lingers so its error reply is delivered. */
+const CLOSE_GRACE_MS = 1000;
+
+/** SessionInit is what a session needs besides its connection. */
+export interface SessionInit<In, Out> {
+  readonly registry: Registry;
+  readonly codec: ServerCodec<In, Out>;
+  readonly limits: Limits;
+  /** The protocol name handlers see in `Context.protocol`. */
+  readonly protocol: string;
+  /** Called once, after the connection has closed. */
+  readonly onClose?: () => void;
+}
+
+/**
+ * Session serves one connection. It is a class so that its state is in one place and
+ * its handlers are bound once per connection, not once per message.
+ */
+export class Session<In, Out> implements ConnectionEvents<In, Out> {
+  readonly #conn: MessageConnection<In, Out>;
+  readonly #init: SessionInit<In, Out>;
+  readonly #context: Context;
+  readonly #abort: () => void;
+  #subscriptions: Subscriptions | undefined;
+  #inFlight = 0;
+  #paused = false;
+  #readEnded = false;
+  #draining = false;
+  #closed = false;
+  /** Push waiting for the peer to read: one promise shared by every blocked stream. */
+  #pushWait: { promise: Promise<void>; resolve: () => void } | undefined;
+  #stallTimer: NodeJS.Timeout | undefined;
+  readonly #settle = (reply: SentReply | null): void => this.#answered(reply);
+
+  constructor(conn: MessageConnection<In, Out>, init: SessionInit<In, Out>) {
+    this.#conn = conn;
+    this.#init = init;
+    const { context, abort } = createConnectionContext({
+      protocol: init.protocol,
+      peer: conn.peer,
+      subscriptions: () => this.#subs(),
+    });
+    this.#context = context;
+    this.#abort = abort;
+    conn.open(this);
+    conn.setIdleTimeout(init.limits.idleTimeoutMs, () => {
+      // Quiet is fine while a call runs or a subscriber waits for events.
+      if (this.#inFlight === 0 && (this.#subscriptions?.size ?? 0) === 0) conn.destroy();
+    });
+  }
+
+  /** inFlight is the number of calls dispatched and not yet answered. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  // --- ConnectionEvents -----------------------------------------------------
+
+  message(message: In): void {
+    if (this.#draining) return;
+    const { codec, limits, registry } = this.#init;
+    const incoming = codec.decode(message, limits);
+    switch (incoming.kind) {
+      case 'call':
+        this.#inFlight++;
+        if (incoming.rewrite === undefined)
+          dispatch(registry, incoming.call, this.#context).then(this.#settle);
+        else {
+          const rewrite = incoming.rewrite;
+          dispatch(registry, incoming.call, this.#context).then((r) => this.#settle(r && rewrite(r)));
+        }
+        break;
+      case 'batch':
+        this.#inFlight++;
+        void this.#batch(incoming);
+        break;
+      case 'reply':
+        this.#conn.send(codec.encodeReply(incoming.reply));
+        if (incoming.close === true) this.#closeAfterError();
+        break;
+      case 'close':
+        this.#conn.destroy();
+        break;
+      case 'ignore':
+        break;
+    }
+    if (this.#inFlight >= limits.maxInFlight) this.#updateFlow();
+  }
+
+  broken(_reason: string, reply?: Out): void {
+    if (reply !== undefined) this.#conn.send(reply);
+    this.#closeAfterError();
+  }
+
+  ended(): void {
+    this.#readEnded = true;
+    // Nobody is left to unsubscribe: the peer's streams end now, not at the next push.
+    this.#subscriptions?.closeAll();
+    this.#maybeEnd();
+  }
+
+  drained(): void {
+    this.#releasePush();
+    if (this.#paused) this.#updateFlow();
+  }
+
+  closed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#releasePush();
+    this.#abort();
+    this.#init.onClose?.();
+  }
+
+  // --- control --------------------------------------------------------------
+
+  /** drain stops reading, ends every subscription, and closes once calls in flight are answered. */
+  drain(): void {
+    this.#draining = true;
+    this.#conn.pause();
+    this.#subscriptions?.closeAll();
+    this.#maybeEnd();
+  }
+
+  /** destroy closes the connection at once. */
+  destroy(): void {
+    this.#conn.destroy();
+  }
+
+  // --- internals ------------------------------------------------------------
+
+  #answered(reply: SentReply | null): void {
+    this.#inFlight--;
+    if (reply !== null) {
+      this.#conn.send(this.#init.codec.encodeReply(reply));
+      reply.onSent?.();
+    }
+    if (this.#overLimit()) return;
+    if (this.#paused || this.#conn.buffered > READ_PAUSE_BYTES) this.#updateFlow();
+    this.#maybeEnd();
+  }
+
+  async #batch(incoming: Incoming & { kind: 'batch' }): Promise<void> {
+    const replies = await dispatchBatch(
+      this.#init.registry,
+      incoming.entries,
+      this.#context,
+      incoming.sequential,
+    );
+    this.#inFlight--;
+    const encode = this.#init.codec.encodeBatch;
+    if (replies.length > 0 && encode !== undefined) {
+      this.#conn.send(encode.call(this.#init.codec, replies));
+      for (const r of replies) r.onSent?.();
+    }
+    if (!this.#overLimit()) this.#maybeEnd();
+  }
+
+  #subs(): Subscriptions {
+    this.#subscriptions ??= createSubscriptions((push) => this.#push(push));
+    return this.#subscriptions;
+  }
+
+  #push(push: Push): undefined | Promise<void> {
+    const encode = this.#init.codec.encodePush;
+    if (encode === undefined || this.#closed) return undefined;
+    this.#conn.send(encode.call(this.#init.codec, push));
+    if (this.#overLimit()) return undefined;
+    if (this.#conn.buffered <= READ_PAUSE_BYTES) return undefined;
+    return this.#blockPush();
+  }
+
+  // A stream whose output the peer does not read waits here. Past `pushStallMs` its
+  // streams end with the overflow error; past twice that the connection is cut.
+  #blockPush(): Promise<void> {
+    if (this.#pushWait !== undefined) return this.#pushWait.promise;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#pushWait = { promise, resolve };
+    this.#conn.waitDrain();
+    const stall = this.#init.limits.pushStallMs;
+    this.#stallTimer = setTimeout(() => {
+      this.#subscriptions?.endAll(
+        new RpcError(Code.LimitExceeded, `rpc: subscriber not reading for ${stall} ms; stream ended`),
+      );
+      this.#stallTimer = setTimeout(() => this.#conn.destroy(), stall);
+      this.#stallTimer.unref();
+    }, stall);
+    this.#stallTimer.unref();
+    return promise;
+  }
+
+  #releasePush(): void {
+    if (this.#stallTimer !== undefined) clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    const wait = this.#pushWait;
+    this.#pushWait = undefined;
+    wait?.resolve();
+  }
+
+  // A peer that does not read its output is cut off rather than growing our memory.
+  #overLimit(): boolean {
+    if (this.#conn.buffered <= this.#init.limits.maxBufferedBytes) return false;
+    this.#conn.destroy();
+    return true;
+  }
+
+  #maybeEnd(): void {
+    if (this.#inFlight > 0 || this.#closed) return;
+    if (this.#draining || this.#readEnded) this.#conn.end();
+  }
+
+  #updateFlow(): void {
+    const backlog = this.#conn.buffered > READ_PAUSE_BYTES;
+    const shouldPause = this.#inFlight >= this.#init.limits.maxInFlight || backlog;
+    if (shouldPause && !this.#paused) {
+      this.#paused = true;
+      this.#conn.pause();
+      if (backlog) this.#conn.waitDrain();
+    } else if (!shouldPause && this.#paused && !this.#draining) {
+      this.#paused = false;
+      this.#conn.resume();
+    }
+  }
+
+  // After a fatal framing error: answer, then end. The adapter reads and drops what
+  // the peer still sends (so it never blocks on a full window), and the connection is
+  // destroyed after a short grace that lets the error reply reach the peer first.
+  #closeAfterError(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#subscriptions?.closeAll();
+    if (this.#paused) {
+      this.#paused = false;
+      this.#conn.resume();
+    }
+    setTimeout(() => this.#conn.destroy(), CLOSE_GRACE_MS).unref();
+    this.#maybeEnd();
+  }
+}
+
+/**
+ * dispatchBatch answers a batch's entries, concurrently (or one after another when
+ * `sequential`), and returns the replies that are answered, in order.
+ */
+async function dispatchBatch(
+  registry: Registry,
+  entries: readonly BatchEntry[],
+  context: Context,
+  sequential = false,
+): Promise<SentReply[]> {
+  const run = (e: BatchEntry): SentReply | Promise<SentReply | null> =>
+    e instanceof Refused ? e.reply : dispatch(registry, e, context);
+  let replies: (SentReply | null)[];
+  if (sequential) {
+    replies = [];
+    for (const e of entries) replies.push(await run(e));
+  } else replies = await Promise.all(entries.map(run));
+  return replies.filter((r): r is SentReply => r !== null);
+}
+
+/**
+ * respond answers one message on a request/response transport (an HTTP body): the
+ * same decode → dispatch → encode path as a session, with no push. It resolves with
+ * the encoded answer, or null when there is nothing to answer (notifications).
+ * Never rejects.
+ */
+export async function respond<In, Out>(
+  init: Omit<SessionInit<In, Out>, 'onClose'>,
+  message: In,
+  context: Context,
+): Promise<Out | null> {
+  const { codec, registry } = init;
+  const incoming = codec.decode(message, init.limits);
+  switch (incoming.kind) {
+    case 'call': {
+      const reply = await dispatch(registry, incoming.call, context);
+      if (reply === null) return null;
+      return codec.encodeReply(incoming.rewrite === undefined ? reply : incoming.rewrite(reply));
+    }
+    case 'batch': {
+      const replies: Reply[] = await dispatchBatch(registry, incoming.entries, context, incoming.sequential);
+      return replies.length === 0 || codec.encodeBatch === undefined ? null : codec.encodeBatch(replies);
+    }
+    case 'reply':
+      return codec.encodeReply(incoming.reply);
+    default:
+      return null;
+  }
+}

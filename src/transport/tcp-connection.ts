@@ -1,0 +1,153 @@
+/**
+ * The TCP adapter of the message seam: a `net.Socket` and a protocol's {@link Framer}
+ * make a {@link MessageConnection} of byte messages. Output is batched per tick
+ * (`write-queue.ts`).
+ *
+ * Exports: TcpConnection, connectTcp, createTcpTransport.
+ * @internal
+ */
+import { connect, type Socket } from 'node:net';
+import type { Peer } from '../rpc/context.js';
+import { hostForUrl, hostOf, portOf } from './address.js';
+import type { ConnectionEvents, MessageConnection } from './connection.js';
+import { createMessageClient } from './message-client.js';
+import {
+  type ClientOptions,
+  type ClientTransport,
+  type FrameBytes,
+  FrameError,
+  type Framer,
+  type StreamClientCodec,
+} from './types.js';
+import { createWriteQueue, type WriteQueue } from './write-queue.js';
+
+const noop = (): void => {};
+
+/**
+ * TcpConnection adapts one socket. It listens with one handler per socket event (no
+ * listener is ever added per message or per wait), so a connection's cost is fixed
+ * however long it lives.
+ */
+export class TcpConnection implements MessageConnection<Buffer, FrameBytes> {
+  readonly #out: WriteQueue;
+  #events: ConnectionEvents<Buffer, FrameBytes> | undefined;
+  #waitingDrain = false;
+  #drainListening = false;
+  #broken = false;
+  readonly #onFrame = (frame: Buffer): void => this.#events!.message(frame);
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#broken) return; // input after a framing error is read and dropped
+    try {
+      this.framer.push(chunk, this.#onFrame);
+    } catch (err) {
+      this.#broken = true;
+      const reply = err instanceof FrameError ? err.reply : undefined;
+      this.#events!.broken(err instanceof Error ? err.message : String(err), reply);
+    }
+  };
+  readonly #onDrain = (): void => {
+    if (!this.#waitingDrain) return;
+    this.#waitingDrain = false;
+    this.#events?.drained();
+  };
+
+  constructor(
+    readonly socket: Socket,
+    readonly framer: Framer,
+  ) {
+    this.#out = createWriteQueue(socket);
+  }
+
+  get peer(): Peer | undefined {
+    const address = this.socket.remoteAddress;
+    return address === undefined ? undefined : { address, port: this.socket.remotePort ?? 0 };
+  }
+
+  get buffered(): number {
+    return this.#out.buffered;
+  }
+
+  open(events: ConnectionEvents<Buffer, FrameBytes>): void {
+    this.#events = events;
+    const socket = this.socket;
+    socket.on('data', this.#onData);
+    socket.on('end', () => events.ended());
+    socket.on('error', noop); // 'close' follows with the error
+    socket.on('close', (hadError: boolean) => {
+      this.#waitingDrain = false;
+      events.closed(hadError ? new Error('connection reset') : undefined);
+    });
+  }
+
+  send(message: FrameBytes): void {
+    this.#out.write(message);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  waitDrain(): void {
+    this.#waitingDrain = true;
+    if (!this.#drainListening) {
+      this.#drainListening = true;
+      this.socket.on('drain', this.#onDrain); // once per connection, kept: see the class doc
+    }
+  }
+
+  setIdleTimeout(ms: number, onIdle: () => void): void {
+    this.socket.setTimeout(ms, ms > 0 ? onIdle : undefined);
+  }
+
+  end(): void {
+    this.#out.flush(); // end() would otherwise drop what is still queued
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * connectTcp opens a client connection. It resolves once connected and rejects with
+ * the socket's error when the connection cannot be made.
+ */
+export function connectTcp(host: string, port: number, framer: Framer): Promise<TcpConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, noDelay: true });
+    const onError = (err: Error): void => reject(err);
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolve(new TcpConnection(socket, framer));
+    });
+  });
+}
+
+/**
+ * createTcpTransport returns the client of a stream protocol at `url`: one TCP
+ * connection (opened on the first call, again after a drop) carrying `codec`.
+ */
+export function createTcpTransport(
+  url: URL,
+  protocol: string,
+  codec: StreamClientCodec,
+  defaultPort: number,
+  options: ClientOptions = {},
+): ClientTransport {
+  const host = hostOf(url);
+  const port = portOf(url, defaultPort);
+  const maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+  return createMessageClient({
+    protocol,
+    where: `${hostForUrl(host)}:${port}`,
+    codec,
+    options,
+    dial: () => connectTcp(host, port, codec.createFramer(maxBytes)),
+  });
+}

@@ -11,8 +11,30 @@ import { protocols as registered } from '../transport/index.js';
 import { type RpcServer, serve } from '../transport/serve.js';
 import { Exit, FatalError, parse, port, UsageError } from './args.js';
 
+/** HTTP_PORT is the shared HTTP server's default port. */
+const HTTP_PORT = 8000;
+
+// The per-protocol lines of the help, from the protocol list: adding a protocol adds
+// its flags here without touching this file.
+function protocolOptions(): string {
+  const lines: string[] = [];
+  for (const p of registered) {
+    if (p.stream !== undefined) {
+      const flag = `  --${p.name}-port <n>`.padEnd(26);
+      lines.push(`${flag}${p.name} over TCP (default ${p.stream.defaultPort}; 0 = any free port)`);
+    }
+  }
+  const names = registered.map((p) => `--no-${p.name}`).join(', ');
+  lines.push(`  ${names}`, `${' '.repeat(26)}leave one protocol out`);
+  return lines.join('\n');
+}
+
 /** help is the usage text of `polyrpc serve`. */
-export const help = `Usage: polyrpc serve [module] [options]
+export const help = usage();
+
+function usage(): string {
+  const httpNames = registered.filter((p) => p.http !== undefined).map((p) => p.name);
+  return `Usage: polyrpc serve [module] [options]
 
 Serves the demo service (add, hypotenuse, credentials.lookup, echo, chat.*),
 or the service exported by a module, on every protocol at once, until
@@ -25,12 +47,9 @@ defineService() as its default export or as a named export "service":
 
 Options:
   --host <addr>           address to bind (default 127.0.0.1)
-  --http-port <n>         XML-RPC and JSON-RPC over HTTP (default 8000; 0 = any free port)
-  --jsonrpc-port <n>      JSON-RPC over TCP (default 8001; 0 = any free port)
-  --msgpack-port <n>      MessagePack over TCP (default 8002; 0 = any free port)
-  --protocols <list>      comma-separated protocols to serve (default: all)
-  --no-xmlrpc, --no-jsonrpc, --no-msgpack
-                          leave one protocol out
+  --http-port <n>         the shared HTTP server: ${httpNames.join(', ')} (default ${HTTP_PORT}; 0 = any free port)
+${protocolOptions()}
+  --protocols <list>      comma-separated protocols to serve (default: all: ${registered.map((p) => p.name).join(', ')})
   --log-level <level>     error | info | debug (default info); debug logs every
                           call: method, protocol, peer, duration, ok or error code
   -h, --help              show this help
@@ -40,9 +59,13 @@ closes every connection and exits 0. A second signal exits at once.
 
 Examples:
   polyrpc serve
-  polyrpc serve --http-port 0 --jsonrpc-port 0 --msgpack-port 0
-  polyrpc serve ./my-service.ts --no-msgpack --log-level debug
+  polyrpc serve --http-port 0 ${registered
+    .filter((p) => p.stream !== undefined)
+    .map((p) => `--${p.name}-port 0`)
+    .join(' ')}
+  polyrpc serve ./my-service.ts --no-${registered[registered.length - 1]?.name ?? 'msgpack'} --log-level debug
 `;
+}
 
 const LEVELS = ['error', 'info', 'debug'] as const;
 type Level = (typeof LEVELS)[number];
@@ -54,17 +77,18 @@ const HARD_EXIT_MS = 8000;
 
 /** run executes `polyrpc serve` and resolves with the exit status once the server has stopped. */
 export async function run(argv: readonly string[]): Promise<number> {
+  const perProtocol: Parameters<typeof parse>[1] = {};
+  for (const p of registered) {
+    perProtocol[p.name] = { type: 'boolean' };
+    if (p.stream !== undefined) perProtocol[`${p.name}-port`] = { type: 'string' };
+  }
   const { values, positionals } = parse(argv, {
     host: { type: 'string' },
     'http-port': { type: 'string' },
-    'jsonrpc-port': { type: 'string' },
-    'msgpack-port': { type: 'string' },
     protocols: { type: 'string' },
-    xmlrpc: { type: 'boolean' },
-    jsonrpc: { type: 'boolean' },
-    msgpack: { type: 'boolean' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
+    ...perProtocol,
   });
   if (values.help === true) {
     process.stdout.write(help);
@@ -77,11 +101,14 @@ export async function run(argv: readonly string[]): Promise<number> {
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
   const options = {
     host,
-    httpPort: port('http-port', values['http-port'], 8000),
-    ports: {
-      jsonrpc: port('jsonrpc-port', values['jsonrpc-port'], 8001),
-      msgpack: port('msgpack-port', values['msgpack-port'], 8002),
-    },
+    httpPort: port('http-port', values['http-port'], HTTP_PORT),
+    ports: Object.fromEntries(
+      registered.flatMap((p) =>
+        p.stream === undefined
+          ? []
+          : [[p.name, port(`${p.name}-port`, values[`${p.name}-port`], p.stream.defaultPort)] as const],
+      ),
+    ),
     protocols: chosen,
     logger: createLogger(level),
     middleware: level === 'debug' ? [logCalls] : [],

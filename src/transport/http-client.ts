@@ -17,9 +17,10 @@
  * Exports: createHttpTransport, HttpClientInit.
  * @internal
  */
-import { type Dispatcher, Pool } from 'undici';
+import { Pool } from 'undici';
 import { hostForUrl, hostOf, portOf } from './address.js';
-import { connectError, ResponseError, TransportError } from './errors.js';
+import { ResponseError, TransportError } from './errors.js';
+import { Exchange, type ExchangeOwner } from './http-exchange.js';
 import { PendingCalls } from './pending-calls.js';
 import type {
   CallOptions,
@@ -32,14 +33,6 @@ import type {
 
 /** Connections kept per host; calls beyond this queue in the pool. */
 const MAX_SOCKETS = 64;
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 /** HttpClientInit says where to POST and how to speak. */
 export interface HttpClientInit {
@@ -51,122 +44,6 @@ export interface HttpClientInit {
   readonly contentType: string;
   readonly codec: ClientCodec<Uint8Array, string | Uint8Array>;
   readonly options?: ClientOptions;
-}
-
-/** Client is what an exchange needs from its transport. */
-interface Client {
-  readonly init: HttpClientInit;
-  /** `host:port`, for error messages. */
-  readonly where: string;
-  readonly maxReply: number;
-  closed: boolean;
-  send(x: Exchange): void;
-  answer(x: Exchange, status: number, body: Buffer): void;
-  failed(x: Exchange, error: Error): void;
-}
-
-/**
- * Exchange is one POST and its answer, as the undici handler: a call allocates this
- * object and its body, no closures.
- */
-class Exchange implements Dispatcher.DispatchHandler {
-  controller: Dispatcher.DispatchController | undefined;
-  done = false;
-  resent = false;
-  private status = 0;
-  private chunks: Buffer[] = [];
-  private size = 0;
-
-  constructor(
-    private readonly client: Client,
-    /** The ids this POST answers (none for a notification). */
-    readonly ids: readonly number[],
-    readonly batch: boolean,
-    readonly body: string | Uint8Array,
-    readonly idempotent: boolean,
-  ) {}
-
-  /** abort stops the exchange on the wire (its calls already failed). */
-  abort(error: Error): void {
-    if (this.done) return;
-    this.done = true;
-    this.controller?.abort(error);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.done) controller.abort(new TransportError('closed', 'http: call ended before it was sent'));
-  }
-
-  onResponseStart(
-    _c: Dispatcher.DispatchController,
-    status: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
-    this.status = status;
-    const declared = Number(headers['content-length']);
-    if (declared > this.client.maxReply)
-      this.#fail(
-        new TransportError(
-          'limit',
-          `${this.client.init.protocol}: reply of ${declared} bytes exceeds ${this.client.maxReply}`,
-        ),
-      );
-  }
-
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.done) return;
-    this.size += chunk.length;
-    if (this.size > this.client.maxReply)
-      this.#fail(
-        new TransportError(
-          'limit',
-          `${this.client.init.protocol}: reply exceeds ${this.client.maxReply} bytes`,
-        ),
-      );
-    else this.chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    if (this.done) return;
-    this.done = true;
-    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-    this.client.answer(this, this.status, body);
-  }
-
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    if (this.done) return;
-    const protocol = this.client.init.protocol;
-    if (err instanceof TransportError) {
-      this.#fail(err);
-      return;
-    }
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (CONNECT_CODES.has(code)) {
-      this.#fail(connectError(protocol, this.client.where, err));
-      return;
-    }
-    // It may have reached the server: resent only when the caller said that is safe.
-    if (this.status === 0 && this.idempotent && !this.resent && !this.client.closed) {
-      this.resent = true;
-      this.controller = undefined;
-      this.chunks = [];
-      this.size = 0;
-      this.client.send(this);
-      return;
-    }
-    const message = this.client.closed
-      ? `${protocol}: client closed`
-      : `${protocol}: connection failed before the answer was complete (${err.message}); the outcome is unknown`;
-    this.#fail(new TransportError('closed', message, { cause: err }));
-  }
-
-  #fail(error: Error): void {
-    if (this.done) return;
-    this.done = true;
-    this.controller?.abort(error);
-    this.client.failed(this, error);
-  }
 }
 
 /**
@@ -200,8 +77,8 @@ export function createHttpTransport(init: HttpClientInit): ClientTransport {
   const pending = new PendingCalls(protocol, init.options?.timeout ?? 30_000);
   const notifications = new Map<Exchange, { resolve: () => void; reject: (e: Error) => void }>();
 
-  const client: Client = {
-    init,
+  const client: ExchangeOwner = {
+    protocol,
     where,
     maxReply: init.options?.maxMessageBytes ?? 64 * 1024 * 1024,
     closed: false,

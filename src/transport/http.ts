@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
-import { respond } from './session.js';
+import { respond } from './respond.js';
 import type { FrameBytes, HttpBinding, Limits, Protocol } from './types.js';
 
 /** Route is one protocol's handling of one path. */
@@ -187,7 +187,7 @@ export function createHttpServer(
       const serveBody = async (body: Buffer): Promise<string | FrameBytes | null> => {
         const { context, end } = createRequestContext({ protocol, peer, session: () => sessionOf(socket) });
         try {
-          return await respond({ registry, codec: binding.codec, limits, protocol }, body, context);
+          return await respond({ registry, codec: binding.codec, limits }, body, context);
         } finally {
           end();
         }

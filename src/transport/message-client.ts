@@ -9,8 +9,9 @@
  */
 import { type Push, PushMethod, type Reply } from '../rpc/message.js';
 import { createQueue } from '../rpc/queue.js';
-import type { ConnectionEvents, MessageConnection } from './connection.js';
-import { connectError, ResponseError, TransportError } from './errors.js';
+import type { MessageConnection } from './connection.js';
+import { ResponseError, TransportError } from './errors.js';
+import { Link, type LinkOwner } from './link.js';
 import { PendingCalls } from './pending-calls.js';
 import { remoteSubscription } from './remote-subscription.js';
 import type {
@@ -36,65 +37,9 @@ export interface MessageClientInit<In, Out> {
   readonly options?: ClientOptions;
 }
 
-/** One connection's life: messages queued while it opens, and whether anything came back. */
-class Link<In, Out> implements ConnectionEvents<In, Out> {
-  conn: MessageConnection<In, Out> | undefined;
-  queue: Out[] | undefined = [];
-  heard = false;
-  /** Called once the connection has closed (close() waits on it). */
-  whenClosed: (() => void) | undefined;
-  readonly ready: Promise<void>;
-
-  constructor(
-    readonly client: MessageClient<In, Out>,
-    dial: () => Promise<MessageConnection<In, Out>>,
-  ) {
-    this.ready = dial().then(
-      (conn) => {
-        this.conn = conn;
-        conn.open(this);
-        const queued = this.queue ?? [];
-        this.queue = undefined;
-        for (const m of queued) conn.send(m);
-      },
-      (err: unknown) => {
-        this.queue = undefined;
-        client.lost(this, connectError(client.init.protocol, client.init.where, err));
-        throw connectError(client.init.protocol, client.init.where, err);
-      },
-    );
-    this.ready.catch(() => {});
-  }
-
-  send(message: Out): void {
-    if (this.conn !== undefined) this.conn.send(message);
-    else this.queue?.push(message);
-  }
-
-  message(message: In): void {
-    this.heard = true;
-    this.client.incoming(this.client.init.codec.decode(message));
-  }
-
-  broken(reason: string): void {
-    this.conn?.destroy();
-    this.client.lost(this, new ResponseError(`${this.client.init.protocol}: ${reason}`));
-  }
-
-  ended(): void {
-    this.conn?.end();
-  }
-
-  drained(): void {}
-
-  closed(): void {
-    this.client.lost(this, this.client.closedError(this));
-    this.whenClosed?.();
-  }
-}
-
-class MessageClient<In, Out> implements ClientTransport {
+class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
   readonly protocol: string;
+  readonly where: string;
   readonly pending: PendingCalls;
   /** batch is present only where the codec has batches. */
   readonly batch?: (calls: readonly OutgoingCall[], options?: CallOptions) => Promise<Settled[]>;
@@ -106,6 +51,7 @@ class MessageClient<In, Out> implements ClientTransport {
 
   constructor(readonly init: MessageClientInit<In, Out>) {
     this.protocol = init.protocol;
+    this.where = init.where;
     this.pending = new PendingCalls(init.protocol, init.options?.timeout ?? 30_000);
     this.#bufferSize = init.options?.subscriptionBuffer ?? 1024;
     if (init.codec.encodeBatch !== undefined) this.batch = (calls, options) => this.#batch(calls, options);
@@ -214,6 +160,10 @@ class MessageClient<In, Out> implements ClientTransport {
   }
 
   // --- from the link ----------------------------------------------------------
+
+  decode(message: In): ClientIncoming {
+    return this.init.codec.decode(message);
+  }
 
   incoming(incoming: ClientIncoming): void {
     switch (incoming.kind) {

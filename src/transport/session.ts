@@ -4,7 +4,7 @@
  * `maxInFlight` pause, output backpressure and `maxBufferedBytes`, the subscription
  * table and push ordering (no event overtakes its subscription's reply), blocked
  * push and the peer that never reads (`pushStallMs`), idle timeout, and graceful
- * drain. HTTP bodies go through {@link respond}, the same dispatch path without push.
+ * drain. HTTP bodies go through `respond` (respond.ts), the same dispatch path without push.
  *
  * Failure contract: an undecodable message gets the codec's error reply and the
  * session goes on; broken framing closes the connection after the error frame; a
@@ -12,16 +12,17 @@
  * connection closes as soon as its calls in flight are answered. Nothing a peer
  * sends can throw out of a session.
  *
- * Exports: Session, SessionInit, respond.
+ * Exports: Session, SessionInit.
  */
 import { type Context, createConnectionContext } from '../rpc/context.js';
 import { dispatch, type SentReply } from '../rpc/dispatch.js';
 import { Code, RpcError } from '../rpc/errors.js';
-import type { Push, Reply } from '../rpc/message.js';
+import type { Push } from '../rpc/message.js';
 import type { Registry } from '../rpc/registry.js';
 import { createSubscriptions, type Subscriptions } from '../rpc/subscriptions.js';
 import type { ConnectionEvents, MessageConnection } from './connection.js';
-import { type BatchEntry, type Incoming, type Limits, Refused, type ServerCodec } from './types.js';
+import { dispatchBatch } from './respond.js';
+import type { Incoming, Limits, ServerCodec } from './types.js';
 
 /** Output queued beyond this pauses reading from the peer (and blocks push) until it drains. */
 const READ_PAUSE_BYTES = 1024 * 1024;
@@ -265,55 +266,5 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     }
     setTimeout(() => this.#conn.destroy(), CLOSE_GRACE_MS).unref();
     this.#maybeEnd();
-  }
-}
-
-/**
- * dispatchBatch answers a batch's entries, concurrently (or one after another when
- * `sequential`), and returns the replies that are answered, in order.
- */
-async function dispatchBatch(
-  registry: Registry,
-  entries: readonly BatchEntry[],
-  context: Context,
-  sequential = false,
-): Promise<SentReply[]> {
-  const run = (e: BatchEntry): SentReply | Promise<SentReply | null> =>
-    e instanceof Refused ? e.reply : dispatch(registry, e, context);
-  let replies: (SentReply | null)[];
-  if (sequential) {
-    replies = [];
-    for (const e of entries) replies.push(await run(e));
-  } else replies = await Promise.all(entries.map(run));
-  return replies.filter((r): r is SentReply => r !== null);
-}
-
-/**
- * respond answers one message on a request/response transport (an HTTP body): the
- * same decode → dispatch → encode path as a session, with no push. It resolves with
- * the encoded answer, or null when there is nothing to answer (notifications).
- * Never rejects.
- */
-export async function respond<In, Out>(
-  init: Omit<SessionInit<In, Out>, 'onClose'>,
-  message: In,
-  context: Context,
-): Promise<Out | null> {
-  const { codec, registry } = init;
-  const incoming = codec.decode(message, init.limits);
-  switch (incoming.kind) {
-    case 'call': {
-      const reply = await dispatch(registry, incoming.call, context);
-      if (reply === null) return null;
-      return codec.encodeReply(incoming.rewrite === undefined ? reply : incoming.rewrite(reply));
-    }
-    case 'batch': {
-      const replies: Reply[] = await dispatchBatch(registry, incoming.entries, context, incoming.sequential);
-      return replies.length === 0 || codec.encodeBatch === undefined ? null : codec.encodeBatch(replies);
-    }
-    case 'reply':
-      return codec.encodeReply(incoming.reply);
-    default:
-      return null;
   }
 }

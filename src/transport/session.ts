@@ -36,8 +36,8 @@ export interface SessionInit<In, Out> {
   readonly limits: Limits;
   /** The protocol name handlers see in `Context.protocol`. */
   readonly protocol: string;
-  /** Called once, after the connection has closed. */
-  readonly onClose?: () => void;
+  /** Called once, after the connection has closed (one function shared by every session). */
+  readonly onClose?: (session: Session<In, Out>) => void;
 }
 
 /**
@@ -137,7 +137,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     this.#closed = true;
     this.#releasePush();
     this.#abort();
-    this.#init.onClose?.();
+    this.#init.onClose?.(this);
   }
 
   // --- control --------------------------------------------------------------

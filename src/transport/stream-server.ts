@@ -25,16 +25,16 @@ export function createStreamServer(
   protocol: string,
 ): StreamServer {
   const sessions = new Set<Session<Buffer, FrameBytes>>();
-  const base: Omit<SessionInit<Buffer, FrameBytes>, 'onClose'> = { registry, codec, limits, protocol };
+  // One init for every connection: no object or closure per connection here.
+  const init: SessionInit<Buffer, FrameBytes> = {
+    registry,
+    codec,
+    limits,
+    protocol,
+    onClose: (session) => sessions.delete(session),
+  };
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    const session: Session<Buffer, FrameBytes> = new Session(
-      new TcpConnection(socket, codec.createFramer(limits)),
-      {
-        ...base,
-        onClose: () => sessions.delete(session),
-      },
-    );
-    sessions.add(session);
+    sessions.add(new Session(new TcpConnection(socket, codec.createFramer(limits)), init));
   });
 
   return {

@@ -49,8 +49,11 @@ export interface MessageConnection<In, Out> {
   resume(): void;
   /** waitDrain arranges one `drained` event once `buffered` reaches zero (at most one is pending). */
   waitDrain(): void;
-  /** setIdleTimeout calls `onIdle` after `ms` with no traffic either way (0 turns it off). */
-  setIdleTimeout(ms: number, onIdle: () => void): void;
+  /**
+   * setIdleTimeout closes the connection after `ms` with no traffic, if `canClose` says
+   * so then (the owner may have a call running or a stream waiting); 0 turns it off.
+   */
+  setIdleTimeout(ms: number, canClose: () => boolean): void;
   /** end flushes what is queued and closes gracefully. */
   end(): void;
   /** destroy closes at once, dropping what is queued. */

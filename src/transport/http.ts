@@ -9,7 +9,7 @@ import http from 'node:http';
 import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
 import { respond } from './respond.js';
-import type { FrameBytes, HttpBinding, Limits, Protocol } from './types.js';
+import type { FrameBytes, HttpBinding, Limits, Protocol, UpgradeServer } from './types.js';
 
 /** Route is one protocol's handling of one path. */
 interface Route {
@@ -19,6 +19,16 @@ interface Route {
 
 interface ServerState {
   draining: boolean;
+  /** The upgrade handlers (WebSocket), drained with the server. */
+  readonly upgrades: UpgradeServer[];
+}
+
+/** HttpServerOptions are what upgrade handlers need to know of the listener. */
+export interface HttpServerOptions {
+  /** Whether the server listens on loopback only. Defaults to true. */
+  readonly loopback?: boolean;
+  /** Browser origins WebSocket upgrades accept; see {@link UpgradeInit.allowedOrigins}. */
+  readonly allowedOrigins?: readonly string[];
 }
 
 const states = new WeakMap<http.Server, ServerState>();
@@ -135,8 +145,23 @@ export function createHttpServer(
   registry: Registry,
   protocols: readonly Protocol[],
   limits: Limits,
+  options: HttpServerOptions = {},
 ): http.Server {
   const routes = new Map<string, Route>();
+  const upgrades = new Map<string, UpgradeServer>();
+  const state: ServerState = { draining: false, upgrades: [] };
+  for (const p of protocols) {
+    if (p.upgrade === undefined) continue;
+    const handler = p.upgrade.createServer({
+      registry,
+      limits,
+      protocol: p.name,
+      loopback: options.loopback ?? true,
+      allowedOrigins: options.allowedOrigins,
+    });
+    state.upgrades.push(handler);
+    for (const path of p.upgrade.paths) upgrades.set(path, handler);
+  }
   for (const p of protocols) {
     if (p.http === undefined) continue;
     const route: Route = { protocol: p.name, binding: p.http };
@@ -145,7 +170,6 @@ export function createHttpServer(
       routes.set(path, route);
     }
   }
-  const state: ServerState = { draining: false };
   const max = limits.maxMessageBytes;
   const server = http.createServer(
     {
@@ -161,6 +185,12 @@ export function createHttpServer(
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const route = routes.get(q < 0 ? url : url.slice(0, q));
+      if (route === undefined && upgrades.has(q < 0 ? url : url.slice(0, q))) {
+        send(res, state, 426, 'text/plain', 'http: this path takes a WebSocket upgrade\n', hasBody(req), {
+          Upgrade: 'websocket',
+        });
+        return;
+      }
       if (route === undefined) {
         send(res, state, 404, 'text/plain', 'http: not found\n', hasBody(req));
         return;
@@ -196,6 +226,17 @@ export function createHttpServer(
     },
   );
   server.keepAliveTimeout = limits.idleTimeoutMs;
+  server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const handler = upgrades.get(q < 0 ? url : url.slice(0, q));
+    if (handler === undefined || state.draining) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    handler.upgrade(req, socket, head);
+  });
   states.set(server, state);
   return server;
 }
@@ -210,13 +251,14 @@ export function createHttpServer(
 export async function drainHttpServer(server: http.Server, deadlineMs: number): Promise<void> {
   const state = states.get(server);
   if (state !== undefined) state.draining = true;
+  const upgraded = Promise.all(state?.upgrades.map((u) => u.drain(deadlineMs)) ?? []);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   // A response finishing after this point leaves its socket idle (or closing): sweep.
   const sweep = setInterval(() => server.closeIdleConnections(), 25);
   const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
   try {
-    await closed;
+    await Promise.all([closed, upgraded]);
   } finally {
     clearInterval(sweep);
     clearTimeout(deadline);

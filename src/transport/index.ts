@@ -7,6 +7,7 @@
 import { jsonRpc } from './jsonrpc/index.js';
 import { msgPack } from './msgpack/index.js';
 import type { Protocol } from './types.js';
+import { webSocket } from './websocket/index.js';
 import { xmlRpc } from './xmlrpc/index.js';
 
 /** protocols are the wire protocols polyrpc serves and calls, in listing order. */
@@ -15,6 +16,7 @@ export const protocols: readonly Protocol[] = [
   xmlRpc,
   jsonRpc,
   msgPack,
+  webSocket,
 ];
 
 /**

@@ -11,7 +11,7 @@ import { hostForUrl } from './address.js';
 import { createHttpServer, drainHttpServer } from './http.js';
 import { protocols as registered } from './index.js';
 import { createStreamServer } from './stream-server.js';
-import { defaultLimits, type HttpBinding, type Limits, type Protocol, type StreamServer } from './types.js';
+import { defaultLimits, type Limits, type Protocol, type StreamServer } from './types.js';
 
 /** ServeOptions configure {@link serve}. Every field has a default. */
 export interface ServeOptions extends RegistryOptions {
@@ -28,6 +28,17 @@ export interface ServeOptions extends RegistryOptions {
   readonly protocols?: readonly string[];
   /** Limits; whatever is left out comes from `defaultLimits`. */
   readonly limits?: Partial<Limits>;
+  /**
+   * Browser origins (`Origin` header values, e.g. `https://app.example`) WebSocket
+   * upgrades accept. Clients that send no Origin (not browsers) are always accepted.
+   * Defaults to any origin when `host` is a loopback address, and none otherwise.
+   */
+  readonly allowedOrigins?: readonly string[];
+}
+
+/** isLoopback tells whether a bind address only accepts connections from this machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** Listener is one address a server answers on, as a client URL. */
@@ -78,19 +89,29 @@ export async function serve(service: Service | Registry, options: ServeOptions =
   };
 
   try {
-    const httpProtocols = active.filter((p): p is Protocol & { http: HttpBinding } => p.http !== undefined);
+    const httpProtocols = active.filter((p) => p.http !== undefined || p.upgrade !== undefined);
     const httpPort = options.httpPort === undefined ? 8000 : options.httpPort;
     if (httpProtocols.length > 0 && httpPort !== null) {
-      const server = createHttpServer(registry, httpProtocols, limits);
+      const server = createHttpServer(registry, httpProtocols, limits, {
+        loopback: isLoopback(host),
+        allowedOrigins: options.allowedOrigins,
+      });
       closers.push((deadline) => drainHttpServer(server, deadline));
       const port = await listen(server, httpPort, host);
+      const origin = `//${hostForUrl(host)}:${port}`;
       for (const p of httpProtocols) {
-        const where = `//${hostForUrl(host)}:${port}${p.http.paths[0]}`;
-        listeners.push({
-          protocol: p.name,
-          url: `http:${where}`,
-          clientUrl: `${p.http.clientScheme}${where}`,
-        });
+        if (p.http !== undefined) {
+          const where = `${origin}${p.http.paths[0]}`;
+          listeners.push({
+            protocol: p.name,
+            url: `http:${where}`,
+            clientUrl: `${p.http.clientScheme}${where}`,
+          });
+        }
+        for (const scheme of p.upgrade?.clientSchemes ?? []) {
+          const url = `${scheme}${origin}${p.upgrade?.paths[0] ?? '/'}`;
+          listeners.push({ protocol: p.name, url, clientUrl: url });
+        }
       }
     }
     for (const p of active) {

@@ -71,10 +71,11 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     this.#context = context;
     this.#abort = abort;
     conn.open(this);
-    conn.setIdleTimeout(init.limits.idleTimeoutMs, () => {
-      // Quiet is fine while a call runs or a subscriber waits for events.
-      if (this.#inFlight === 0 && (this.#subscriptions?.size ?? 0) === 0) conn.destroy();
-    });
+    // Quiet is fine while a call runs or a subscriber waits for events.
+    conn.setIdleTimeout(
+      init.limits.idleTimeoutMs,
+      () => this.#inFlight === 0 && (this.#subscriptions?.size ?? 0) === 0,
+    );
   }
 
   /** inFlight is the number of calls dispatched and not yet answered. */

@@ -99,8 +99,10 @@ export class TcpConnection implements MessageConnection<Buffer, FrameBytes> {
     }
   }
 
-  setIdleTimeout(ms: number, onIdle: () => void): void {
-    this.socket.setTimeout(ms, ms > 0 ? onIdle : undefined);
+  setIdleTimeout(ms: number, canClose: () => boolean): void {
+    this.socket.setTimeout(ms, () => {
+      if (canClose()) this.socket.destroy();
+    });
   }
 
   end(): void {

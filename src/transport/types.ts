@@ -3,9 +3,12 @@
  * one folder under `src/transport` exporting a {@link Protocol}; registering it is one
  * line in `src/transport/index.ts`.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { RpcError } from '../rpc/errors.js';
 import type { Call, Id, Params, Push, Reply } from '../rpc/message.js';
+import type { Registry } from '../rpc/registry.js';
 
 /** Limits bound what one peer can make the server hold. Every field has a default. */
 export interface Limits {
@@ -32,6 +35,11 @@ export interface Limits {
    * Defaults to 30000.
    */
   readonly pushStallMs: number;
+  /**
+   * A WebSocket peer quiet for this long is pinged, and closed if it has not answered
+   * by the next round, in ms. Defaults to 30000.
+   */
+  readonly pingIntervalMs: number;
 }
 
 /** defaultLimits are the limits a server uses for whatever its options leave out. */
@@ -45,6 +53,7 @@ export const defaultLimits: Limits = {
   maxHeaderBytes: 16 * 1024,
   maxInFlight: 1024,
   pushStallMs: 30_000,
+  pingIntervalMs: 30_000,
 };
 
 /**
@@ -61,6 +70,39 @@ export interface HttpBinding {
   readonly clientScheme: string;
   /** The body codec. An answer of null (notifications only) is sent as 204 No Content. */
   readonly codec: ServerCodec<Uint8Array, FrameBytes | string>;
+}
+
+/**
+ * UpgradeBinding serves a protocol on the shared HTTP server through an HTTP upgrade
+ * (WebSocket): connections that then carry whole messages.
+ */
+export interface UpgradeBinding {
+  /** Paths answered, e.g. `['/ws']`. */
+  readonly paths: readonly string[];
+  /** URL schemes listener lines show for it, e.g. `['ws:', 'msgpack+ws:']`. */
+  readonly clientSchemes: readonly string[];
+  /** createServer builds the upgrade handler once per HTTP server. */
+  createServer(init: UpgradeInit): UpgradeServer;
+}
+
+/** UpgradeInit is what an upgrade handler serves with. */
+export interface UpgradeInit {
+  readonly registry: Registry;
+  readonly limits: Limits;
+  /** The protocol's name, for `Context.protocol`. */
+  readonly protocol: string;
+  /** Whether the server listens on a loopback address only (origin checks relax there). */
+  readonly loopback: boolean;
+  /** `Origin` values accepted; undefined means any on loopback and none (only no Origin) elsewhere. */
+  readonly allowedOrigins?: readonly string[];
+}
+
+/** UpgradeServer takes over upgraded connections, and ends them gracefully. */
+export interface UpgradeServer {
+  /** upgrade answers one `upgrade` request of the HTTP server (the socket is its own from then on). */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** drain ends every connection, letting calls in flight finish for up to `deadlineMs`. */
+  drain(deadlineMs: number): Promise<void>;
 }
 
 /** StreamBinding gives a protocol its own TCP listener. */
@@ -167,6 +209,7 @@ export interface Protocol {
   readonly pushSchemes: readonly string[];
   createTransport(url: URL, options: ClientOptions): ClientTransport;
   readonly http?: HttpBinding;
+  readonly upgrade?: UpgradeBinding;
   readonly stream?: StreamBinding;
 }
 

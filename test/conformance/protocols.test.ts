@@ -32,7 +32,7 @@ const endpoints = (): { name: string; url: string; push: boolean; binary: boolea
     name: `${l.protocol} ${l.clientUrl}`,
     url: l.clientUrl,
     push: !l.clientUrl.includes('http'),
-    binary: l.protocol !== 'jsonrpc',
+    binary: l.protocol !== 'jsonrpc' && !l.clientUrl.startsWith('ws:'),
   }));
 
 const failure = async (p: PromiseLike<unknown>): Promise<RpcError> => {

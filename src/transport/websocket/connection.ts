@@ -1,0 +1,258 @@
+/**
+ * The WebSocket adapters of the message seam. On the server, one WebSocket carries
+ * two channels — text frames (JSON-RPC) and binary frames (msgpack-rpc) — each a
+ * {@link MessageConnection} served by its own session, so a reply always goes as the
+ * frame type of its request and a push as the frame type its subscription was made
+ * with. The binary channel exists only once a binary frame arrives. On the client, one
+ * WebSocket is one channel, written against the WHATWG WebSocket surface (`send`,
+ * `close`, `bufferedAmount`, `onmessage`…) so a browser build can use the global one.
+ *
+ * Exports: WsServerConnection, connectWebSocket.
+ * @internal
+ */
+import type { WebSocket as NodeWebSocket } from 'ws';
+import type { Peer } from '../../rpc/context.js';
+import type { ConnectionEvents, MessageConnection } from '../connection.js';
+import type { FrameBytes } from '../types.js';
+
+/** What goes out on a WebSocket: bytes (binary frames) or text. */
+export type WsOut = FrameBytes | string;
+
+/** While a channel waits for its peer to read, it checks this often, in ms. */
+const DRAIN_POLL_MS = 20;
+
+function payload(message: WsOut): string | Uint8Array {
+  if (typeof message === 'string' || message instanceof Uint8Array) return message;
+  return Buffer.concat(message as readonly Uint8Array[]);
+}
+
+/** One frame type of a server-side WebSocket. */
+class Channel implements MessageConnection<Buffer, WsOut> {
+  events: ConnectionEvents<Buffer, WsOut> | undefined;
+  canClose: () => boolean = () => true;
+  paused = false;
+  ended = false;
+  #drainTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly owner: WsServerConnection,
+    readonly binary: boolean,
+  ) {}
+
+  get peer(): Peer | undefined {
+    return this.owner.peer;
+  }
+
+  get buffered(): number {
+    return this.owner.ws.bufferedAmount;
+  }
+
+  open(events: ConnectionEvents<Buffer, WsOut>): void {
+    this.events = events;
+  }
+
+  send(message: WsOut): void {
+    const ws = this.owner.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(payload(message), { binary: this.binary });
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.owner.flow();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.owner.flow();
+  }
+
+  // ws has no public 'drain': while (rarely) waiting, look at bufferedAmount instead.
+  waitDrain(): void {
+    if (this.#drainTimer !== undefined) return;
+    const check = (): void => {
+      if (this.owner.ws.bufferedAmount > 0 && this.owner.ws.readyState === this.owner.ws.OPEN) {
+        this.#drainTimer = setTimeout(check, DRAIN_POLL_MS);
+        return;
+      }
+      this.#drainTimer = undefined;
+      this.events?.drained();
+    };
+    this.#drainTimer = setTimeout(check, DRAIN_POLL_MS);
+  }
+
+  setIdleTimeout(_ms: number, canClose: () => boolean): void {
+    this.canClose = canClose; // the server's sweep applies `idleTimeoutMs` to the whole WebSocket
+  }
+
+  end(): void {
+    this.ended = true;
+    this.owner.endIfDone();
+  }
+
+  destroy(): void {
+    this.owner.ws.terminate();
+  }
+
+  closed(): void {
+    if (this.#drainTimer !== undefined) clearTimeout(this.#drainTimer);
+    this.events?.closed();
+  }
+}
+
+/**
+ * WsServerConnection is one accepted WebSocket and its channels. `serveChannel` is
+ * called once per channel, when it first carries a message, to start its session.
+ */
+export class WsServerConnection {
+  readonly #channels: [Channel | undefined, Channel | undefined] = [undefined, undefined];
+  /** When the peer last sent anything (a message or a pong), from performance.now(). */
+  lastHeard = performance.now();
+  /** When a ping went unanswered so far; 0 when none is outstanding. */
+  pingSentAt = 0;
+
+  constructor(
+    readonly ws: NodeWebSocket,
+    readonly peer: Peer | undefined,
+    private readonly serveChannel: (channel: MessageConnection<Buffer, WsOut>, binary: boolean) => void,
+  ) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.lastHeard = performance.now();
+      this.#channel(isBinary).events?.message(data);
+    });
+    ws.on('pong', () => {
+      this.lastHeard = performance.now();
+      this.pingSentAt = 0;
+    });
+    ws.on('error', () => {}); // 'close' follows
+    ws.on('close', () => {
+      for (const c of this.#channels) c?.closed();
+    });
+  }
+
+  /** idle tells whether every channel's session would let the connection go. */
+  idle(): boolean {
+    return this.#channels.every((c) => c === undefined || c.canClose());
+  }
+
+  /** flow pauses reading while any channel wants it paused. */
+  flow(): void {
+    if (this.#channels.some((c) => c?.paused === true)) this.ws.pause();
+    else this.ws.resume();
+  }
+
+  /** endIfDone closes the WebSocket once every channel in use has ended. */
+  endIfDone(): void {
+    if (this.#channels.every((c) => c === undefined || c.ended)) this.ws.close(1000);
+  }
+
+  /** drain ends the text channel's session if nothing else opened one (server shutdown). */
+  ensureOpened(): void {
+    this.#channel(false);
+  }
+
+  #channel(binary: boolean): Channel {
+    const i = binary ? 1 : 0;
+    let c = this.#channels[i];
+    if (c === undefined) {
+      c = new Channel(this, binary);
+      this.#channels[i] = c;
+      this.serveChannel(c, binary);
+    }
+    return c;
+  }
+}
+
+/** The part of the WHATWG WebSocket a client connection uses. */
+interface WebSocketLike {
+  binaryType: string;
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A constructor of WHATWG WebSockets: the `ws` package's, or a browser's global. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+const OPEN = 1;
+
+/** A client-side WebSocket as one channel. Reading cannot be paused here (the browser API cannot). */
+class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
+  #events: ConnectionEvents<Uint8Array, WsOut> | undefined;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly ws: WebSocketLike) {
+    ws.onmessage = (event) => {
+      const data = event.data;
+      if (typeof data === 'string') this.#events?.message(Buffer.from(data));
+      else if (data instanceof ArrayBuffer) this.#events?.message(new Uint8Array(data));
+      else if (ArrayBuffer.isView(data)) this.#events?.message(data as Uint8Array);
+    };
+    ws.onclose = () => {
+      if (this.#drainTimer !== undefined) clearTimeout(this.#drainTimer);
+      this.#events?.closed();
+    };
+  }
+
+  get buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  open(events: ConnectionEvents<Uint8Array, WsOut>): void {
+    this.#events = events;
+  }
+
+  send(message: WsOut): void {
+    if (this.ws.readyState === OPEN) this.ws.send(payload(message));
+  }
+
+  pause(): void {}
+
+  resume(): void {}
+
+  waitDrain(): void {
+    if (this.#drainTimer !== undefined) return;
+    const check = (): void => {
+      this.#drainTimer = this.ws.bufferedAmount > 0 ? setTimeout(check, DRAIN_POLL_MS) : undefined;
+      if (this.#drainTimer === undefined) this.#events?.drained();
+    };
+    this.#drainTimer = setTimeout(check, DRAIN_POLL_MS);
+  }
+
+  setIdleTimeout(): void {}
+
+  end(): void {
+    this.ws.close(1000);
+  }
+
+  destroy(): void {
+    this.ws.close(1000);
+  }
+}
+
+/**
+ * connectWebSocket opens a client WebSocket and resolves once it is open; it rejects
+ * with the reason it could not open.
+ */
+export function connectWebSocket(
+  WebSocketClass: WebSocketConstructor,
+  url: string,
+): Promise<MessageConnection<Uint8Array, WsOut>> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocketClass(url);
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => {
+      ws.onerror = null;
+      resolve(new ClientConnection(ws));
+    };
+    ws.onerror = (event) => {
+      const message = (event as { message?: unknown }).message;
+      reject(new Error(typeof message === 'string' ? message : 'the WebSocket could not be opened'));
+    };
+  });
+}

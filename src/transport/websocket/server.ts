@@ -1,0 +1,110 @@
+/**
+ * Serving over WebSocket: the upgrade handler mounted at `/ws` on the shared HTTP
+ * server (the `ws` package, `noServer`), a session per channel, one sweep timer for
+ * idle timeouts and pings, and a graceful drain.
+ *
+ * Exports: createUpgradeServer.
+ * @internal
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { Session } from '../session.js';
+import type { UpgradeInit, UpgradeServer } from '../types.js';
+import { binaryServerCodec, textServerCodec } from './codec.js';
+import { type WsOut, WsServerConnection } from './connection.js';
+
+/** How often idle and unanswered connections are looked for, in ms (clamped). */
+function sweepEvery(init: UpgradeInit): number {
+  const shortest = Math.min(init.limits.idleTimeoutMs, init.limits.pingIntervalMs);
+  return Math.max(250, Math.min(5000, Math.floor(shortest / 4)));
+}
+
+function originAllowed(init: UpgradeInit, origin: string | undefined): boolean {
+  if (origin === undefined) return true; // not a browser: origins do not apply
+  if (init.allowedOrigins !== undefined) return init.allowedOrigins.includes(origin);
+  return init.loopback;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+/**
+ * createUpgradeServer serves WebSocket upgrades: text frames as JSON-RPC, binary
+ * frames as msgpack-rpc. A frame over `maxMessageBytes` closes the connection (1009),
+ * checked by `ws` before it is buffered. A browser's `Origin` must be allowed.
+ */
+export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
+  const { registry, limits, protocol } = init;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxMessageBytes,
+    perMessageDeflate: false,
+  });
+  const connections = new Set<WsServerConnection>();
+  const sessions = new Set<Session<Buffer, WsOut>>();
+  const onClose = (s: Session<Buffer, WsOut>): void => {
+    sessions.delete(s);
+  };
+  const text = { registry, limits, protocol, codec: textServerCodec, onClose };
+  const binary = { registry, limits, protocol, codec: binaryServerCodec, onClose };
+
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (const c of connections) {
+      if (c.pingSentAt > 0 && now - c.pingSentAt >= limits.pingIntervalMs) c.ws.terminate();
+      else if (now - c.lastHeard >= limits.idleTimeoutMs && c.idle()) c.ws.terminate();
+      else if (c.pingSentAt === 0 && now - c.lastHeard >= limits.pingIntervalMs) {
+        c.pingSentAt = now;
+        c.ws.ping();
+      }
+    }
+  }, sweepEvery(init));
+  sweep.unref();
+
+  const accept = (request: IncomingMessage, ws: import('ws').WebSocket): void => {
+    const socket = request.socket;
+    const peer =
+      socket.remoteAddress === undefined
+        ? undefined
+        : { address: socket.remoteAddress, port: socket.remotePort ?? 0 };
+    const conn = new WsServerConnection(ws, peer, (channel, isBinary) => {
+      sessions.add(new Session<Buffer, WsOut>(channel, isBinary ? binary : text));
+    });
+    connections.add(conn);
+    ws.on('close', () => connections.delete(conn));
+  };
+
+  return {
+    upgrade(request, socket, head) {
+      if (!originAllowed(init, request.headers.origin)) {
+        refuse(socket, 403, 'Forbidden');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => accept(request, ws));
+    },
+    drain(deadlineMs) {
+      clearInterval(sweep);
+      for (const c of connections) c.ensureOpened();
+      for (const s of sessions) s.drain();
+      return new Promise<void>((resolve) => {
+        const finish = (): void => {
+          clearInterval(check);
+          clearTimeout(timer);
+          wss.close();
+          resolve();
+        };
+        const check = setInterval(() => {
+          if (connections.size === 0) finish();
+        }, 20);
+        const timer = setTimeout(() => {
+          for (const c of connections) c.ws.terminate();
+          finish();
+        }, deadlineMs);
+        if (connections.size === 0) finish();
+      });
+    },
+  };
+}

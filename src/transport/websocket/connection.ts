@@ -106,8 +106,10 @@ class Channel implements MessageConnection<Buffer, WsOut> {
  */
 export class WsServerConnection {
   readonly #channels: [Channel | undefined, Channel | undefined] = [undefined, undefined];
-  /** When the peer last sent anything (a message or a pong), from performance.now(). */
-  lastHeard = performance.now();
+  /** When the peer last sent a message, from performance.now() (idle timeout). */
+  lastMessage = performance.now();
+  /** When the peer last sent anything, a message or a pong (pings). */
+  lastHeard = this.lastMessage;
   /** When a ping went unanswered so far; 0 when none is outstanding. */
   pingSentAt = 0;
 
@@ -117,7 +119,8 @@ export class WsServerConnection {
     private readonly serveChannel: (channel: MessageConnection<Buffer, WsOut>, binary: boolean) => void,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.lastHeard = performance.now();
+      this.lastMessage = performance.now();
+      this.lastHeard = this.lastMessage;
       this.#channel(isBinary).events?.message(data);
     });
     ws.on('pong', () => {

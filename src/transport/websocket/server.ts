@@ -55,7 +55,7 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
     const now = performance.now();
     for (const c of connections) {
       if (c.pingSentAt > 0 && now - c.pingSentAt >= limits.pingIntervalMs) c.ws.terminate();
-      else if (now - c.lastHeard >= limits.idleTimeoutMs && c.idle()) c.ws.terminate();
+      else if (now - c.lastMessage >= limits.idleTimeoutMs && c.idle()) c.ws.terminate();
       else if (c.pingSentAt === 0 && now - c.lastHeard >= limits.pingIntervalMs) {
         c.pingSentAt = now;
         c.ws.ping();

@@ -18,8 +18,9 @@ strings, 64-bit integers with every digit.
 The URL's scheme picks the protocol:
   http://host:8000/RPC2            XML-RPC (any XML-RPC server)
   tcp://host:8001                  JSON-RPC 2.0 over TCP (newline-delimited)
-  jsonrpc+http://host:8000/jsonrpc JSON-RPC 2.0 over HTTP
+  http://host:8000/jsonrpc         JSON-RPC 2.0 over HTTP (also jsonrpc+http://)
   msgpack://host:8002              MessagePack-RPC over TCP
+Every URL "polyrpc serve" prints works as it is.
 
 Options:
   --named <json>      named parameters as a JSON object, instead of args

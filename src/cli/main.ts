@@ -30,7 +30,8 @@ Commands:
   chat <url> <room> [--nick name] chat in a room of the demo service (stdin → room → stdout)
 
 URLs: http://host:8000/RPC2 (XML-RPC), tcp://host:8001 (JSON-RPC over TCP),
-jsonrpc+http://host:8000/jsonrpc (JSON-RPC over HTTP), msgpack://host:8002.
+http://host:8000/jsonrpc (JSON-RPC over HTTP), msgpack://host:8002; every URL
+"polyrpc serve" prints works as it is.
 
 Run "polyrpc <command> --help" for a command's options and examples.
 

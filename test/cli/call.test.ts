@@ -68,6 +68,19 @@ describe.each(schemes)('call over %s', (scheme) => {
   });
 });
 
+describe('call with the URLs serve prints (issue 10 item 5)', () => {
+  it("takes every listener line's URL unchanged", async () => {
+    expect(served.lines).toHaveLength(4);
+    for (const line of served.lines) {
+      const [protocol, url] = line.split(' ') as [string, string];
+      const r = await runCli(['call', url, 'add', '2', '3']);
+      expect(r, line).toMatchObject({ code: 0, stdout: '5\n', stderr: '' });
+      const named = await runCli(['call', url, 'hypotenuse', '--named', '{"a":3,"b":4}']);
+      expect(named.code, line).toBe(protocol === 'xmlrpc' ? 2 : 0);
+    }
+  });
+});
+
 describe('call output', () => {
   it('prints dates as ISO strings (chat.send over msgpack and xmlrpc)', async () => {
     for (const url of [served.msgpack, served.xmlrpc]) {

@@ -53,7 +53,7 @@ describe.each(schemes)('call over %s', (scheme) => {
     if (scheme === 'xmlrpc') {
       // XML-RPC has no named parameters: a one-line refusal, no call sent.
       expect(named).toMatchObject({ code: 2, stdout: '' });
-      expect(named.stderr).toMatch(/positional params only/);
+      expect(named.stderr).toMatch(/^polyrpc call: XML-RPC has positional parameters only/);
     } else {
       expect(named).toMatchObject({ code: 0, stdout: '5\n' });
     }

@@ -16,7 +16,7 @@ export const help = `Usage: polyrpc chat <url> <room> [options]
 Joins a chat room of the demo service. Each line read from stdin is sent to
 the room; every message in the room (yours included) prints as
 "[hh:mm:ss] nick: text". Messages are pushed on tcp:// and msgpack://; over
-http:// and jsonrpc+http:// the room is polled every 500 ms. Works with pipes:
+HTTP (http://…/RPC2, http://…/jsonrpc) the room is polled every 500 ms. Pipes work:
 at the end of stdin it waits for its last messages to be sent, then exits 0.
 
 Options:

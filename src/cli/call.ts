@@ -18,11 +18,13 @@ strings, 64-bit integers with every digit.
 The URL's scheme picks the protocol:
   http://host:8000/RPC2            XML-RPC (any XML-RPC server)
   tcp://host:8001                  JSON-RPC 2.0 over TCP (newline-delimited)
-  jsonrpc+http://host:8000/jsonrpc JSON-RPC 2.0 over HTTP
+  http://host:8000/jsonrpc         JSON-RPC 2.0 over HTTP (also jsonrpc+http://)
   msgpack://host:8002              MessagePack-RPC over TCP
+Every URL "polyrpc serve" prints works as it is.
 
 Options:
   --named <json>      named parameters as a JSON object, instead of args
+                      (JSON-RPC and msgpack; XML-RPC has positional parameters only)
   --timeout <time>    give up after this long: 10, 2.5s, 500ms (default 30s; 0 = never)
   --compact           print the JSON on one line
   -h, --help          show this help
@@ -51,20 +53,26 @@ export async function run(argv: readonly string[]): Promise<number> {
     return Exit.Ok;
   }
   const [urlText, method, ...rest] = positionals;
-  if (urlText === undefined) throw new UsageError('call: missing <url>');
-  if (method === undefined) throw new UsageError('call: missing <method>');
+  if (urlText === undefined) throw new UsageError('missing <url>');
+  if (method === undefined) throw new UsageError('missing <method>');
   const url = parseUrl(urlText);
   let params: Params = rest.map(parseArg);
   if (typeof values.named === 'string') {
-    if (rest.length > 0) throw new UsageError('call: give either positional args or --named, not both');
+    if (rest.length > 0) throw new UsageError('give either positional args or --named, not both');
     const named = parseArg(values.named);
     if (typeof named !== 'object' || named === null || Array.isArray(named)) {
-      throw new UsageError('call: --named must be a JSON object, e.g. --named \'{"a":1}\'');
+      throw new UsageError('--named must be a JSON object, e.g. --named \'{"a":1}\'');
     }
     params = named as Record<string, unknown>;
   }
   const timeout = milliseconds('timeout', values.timeout);
   const transport = openTransport(url, { timeout });
+  if (!Array.isArray(params) && transport.protocol === 'xmlrpc') {
+    await transport.close().catch(() => {});
+    throw new UsageError(
+      'XML-RPC has positional parameters only, so --named cannot be sent to an XML-RPC URL; give the values as args in order, or call a JSON-RPC or msgpack URL',
+    );
+  }
   try {
     const result = await transport.call({ method, params });
     process.stdout.write(`${toJson(result, { indent: values.compact === true ? 0 : 2 })}\n`);
@@ -74,7 +82,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${rpcErrorLine(err)}\n`);
       return Exit.RpcError;
     }
-    process.stderr.write(`${failureLine(err)}\n`);
+    process.stderr.write(`${failureLine(err, { url, protocol: transport.protocol })}\n`);
     return Exit.Failure;
   } finally {
     await transport.close().catch(() => {});

@@ -16,7 +16,7 @@ export const help = `Usage: polyrpc chat <url> <room> [options]
 Joins a chat room of the demo service. Each line read from stdin is sent to
 the room; every message in the room (yours included) prints as
 "[hh:mm:ss] nick: text". Messages are pushed on tcp:// and msgpack://; over
-http:// and jsonrpc+http:// the room is polled every 500 ms. Works with pipes:
+HTTP (http://…/RPC2, http://…/jsonrpc) the room is polled every 500 ms. Pipes work:
 at the end of stdin it waits for its last messages to be sent, then exits 0.
 
 Options:
@@ -60,19 +60,20 @@ export async function run(argv: readonly string[]): Promise<number> {
     return Exit.Ok;
   }
   const [urlText, room, ...extra] = positionals;
-  if (urlText === undefined) throw new UsageError('chat: missing <url>');
-  if (room === undefined) throw new UsageError('chat: missing <room>');
-  if (extra.length > 0) throw new UsageError(`chat: unexpected argument ${JSON.stringify(extra[0])}`);
+  if (urlText === undefined) throw new UsageError('missing <url>');
+  if (room === undefined) throw new UsageError('missing <room>');
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const nick = typeof values.nick === 'string' ? values.nick : process.env.USER || 'anonymous';
-  const transport = openTransport(parseUrl(urlText), { timeout: milliseconds('timeout', values.timeout) });
+  const url = parseUrl(urlText);
+  const transport = openTransport(url, { timeout: milliseconds('timeout', values.timeout) });
   try {
-    return await chat(transport, room, nick);
+    return await chat(transport, room, nick, url);
   } finally {
     await transport.close().catch(() => {});
   }
 }
 
-async function chat(transport: ClientTransport, room: string, nick: string): Promise<number> {
+async function chat(transport: ClientTransport, room: string, nick: string, url: URL): Promise<number> {
   let lastId = 0;
   let failed: unknown;
   let onFailure: () => void = () => {};
@@ -134,7 +135,7 @@ async function chat(transport: ClientTransport, room: string, nick: string): Pro
       };
     }
   } catch (err) {
-    throw new FatalError(`chat: ${failureLine(err).replace(/^polyrpc: /, '')}`);
+    throw new FatalError(failureLine(err, { url, protocol: transport.protocol }).replace(/^polyrpc: /, ''));
   }
 
   const how = pushed ? 'push' : `polling every ${POLL_MS} ms`;

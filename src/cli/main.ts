@@ -5,6 +5,7 @@
  * Exit statuses: 0 success, 1 a remote procedure returned an error (`call`),
  * 2 a usage error or a failure to load, listen or connect.
  */
+import { readFileSync } from 'node:fs';
 import { Exit, FatalError, UsageError } from './args.js';
 import * as call from './call.js';
 import * as chat from './chat.js';
@@ -30,9 +31,11 @@ Commands:
   chat <url> <room> [--nick name] chat in a room of the demo service (stdin → room → stdout)
 
 URLs: http://host:8000/RPC2 (XML-RPC), tcp://host:8001 (JSON-RPC over TCP),
-jsonrpc+http://host:8000/jsonrpc (JSON-RPC over HTTP), msgpack://host:8002.
+http://host:8000/jsonrpc (JSON-RPC over HTTP), msgpack://host:8002; every URL
+"polyrpc serve" prints works as it is.
 
-Run "polyrpc <command> --help" for a command's options and examples.
+Run "polyrpc <command> --help" for a command's options and examples,
+"polyrpc --version" (or -v) for the version.
 
 Examples:
   polyrpc serve
@@ -41,9 +44,24 @@ Examples:
   polyrpc chat tcp://127.0.0.1:8001 lobby --nick amy
 `;
 
+/** version reads the package's version from its package.json (two folders up, in src/ and in dist/). */
+export function version(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return String((JSON.parse(text) as { version?: unknown }).version);
+}
+
+// A command's own errors may start with its name (`serve: …`); the line gets it once.
+function withoutName(name: string, message: string): string {
+  return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
+}
+
 /** main runs the CLI on `argv` (the arguments after the script) and returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`polyrpc ${version()}\n`);
+    return Exit.Ok;
+  }
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
     const command = topic === undefined ? undefined : commands[topic];
@@ -66,11 +84,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`polyrpc ${name}: ${err.message}\nRun "polyrpc ${name} --help" for usage.\n`);
+      const message = withoutName(name, err.message);
+      process.stderr.write(`polyrpc ${name}: ${message}\nRun "polyrpc ${name} --help" for usage.\n`);
       return Exit.Failure;
     }
     if (err instanceof FatalError) {
-      process.stderr.write(`polyrpc ${err.message}\n`);
+      process.stderr.write(`polyrpc ${name}: ${withoutName(name, err.message)}\n`);
       return Exit.Failure;
     }
     process.stderr.write(`${failureLine(err)}\n`);

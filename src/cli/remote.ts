@@ -1,7 +1,7 @@
 /**
  * The CLI's side of calling a server by URL: one transport per command, chosen by
- * the URL's scheme (the CLI knows no types, so it calls methods by name), and the
- * one-line reports of the three kinds of failure.
+ * the URL (the CLI knows no types, so it calls methods by name), and the one-line
+ * reports of the three kinds of failure.
  */
 import { RpcError } from '../rpc/errors.js';
 import { ResponseError, TransportError } from '../transport/errors.js';
@@ -17,7 +17,7 @@ export interface RemoteOptions {
 
 /**
  * openTransport returns a transport for `url`. Nothing is sent until the first call.
- * @throws UsageError when no registered protocol answers to the URL's scheme.
+ * @throws UsageError when no registered protocol answers to the URL.
  */
 export function openTransport(url: URL, options: RemoteOptions = {}): ClientTransport {
   let protocol: ReturnType<typeof protocolFor>;
@@ -35,19 +35,86 @@ export function rpcErrorLine(err: RpcError): string {
 }
 
 /**
- * failureLine renders a transport failure, a malformed reply or anything else
- * unexpected as one line, without a stack.
+ * FirstCall says that a failure happened on the first call to `url`, before any
+ * reply: the likeliest cause of a closed connection or an unreadable reply is then
+ * a URL that names the wrong protocol for its port, and the report says so.
  */
-export function failureLine(err: unknown): string {
+export interface FirstCall {
+  readonly url: URL;
+  /** The transport's protocol name, e.g. `msgpack`. */
+  readonly protocol: string;
+}
+
+const LISTENERS = 'serve prints one listener line per protocol';
+
+/**
+ * failureLine renders a transport failure, a malformed reply or anything else
+ * unexpected as one line, without a stack. A refused or failed connection reads
+ * the same on every protocol: `polyrpc: <protocol>: cannot connect to <host:port>:
+ * <system error>`. With `first`, a failure that suggests the wrong port or path
+ * ends with a hint.
+ */
+export function failureLine(err: unknown, first?: FirstCall): string {
   if (err instanceof TransportError) {
-    const connect =
-      err.reason === 'connect' && !err.message.includes('cannot connect') ? 'cannot connect: ' : '';
-    return `polyrpc: ${connect}${err.message}`;
+    if (err.reason === 'connect') return `polyrpc: ${connectFailure(err, first)}`;
+    const hint = first === undefined ? undefined : transportHint(err, first);
+    return `polyrpc: ${err.message}${hint === undefined ? '' : `; ${hint}`}`;
   }
-  if (err instanceof ResponseError) return `polyrpc: bad reply: ${err.message}`;
+  if (err instanceof ResponseError) {
+    const hint = first === undefined ? '' : `; is this ${endpointOf(first)}? ${LISTENERS}`;
+    return `polyrpc: bad reply: ${err.message}${hint}`;
+  }
   if (err instanceof RpcError) return rpcErrorLine(err);
   if (err instanceof Error) return `polyrpc: ${err.message}`;
   return `polyrpc: ${String(err)}`;
+}
+
+// The system error of a failed connect (`connect ECONNREFUSED 127.0.0.1:1`), with
+// the address it tried. Every client keeps that error as the cause.
+function connectFailure(err: TransportError, first: FirstCall | undefined): string {
+  const cause = err.cause as { message?: unknown; address?: unknown; port?: unknown } | undefined;
+  const system = typeof cause?.message === 'string' ? cause.message : undefined;
+  const protocol = first?.protocol ?? /^(\w+):/.exec(err.message)?.[1];
+  if (system === undefined || protocol === undefined) {
+    return err.message.includes('cannot connect') ? err.message : `cannot connect: ${err.message}`;
+  }
+  const where =
+    typeof cause?.address === 'string' && typeof cause.port === 'number'
+      ? `${cause.address.includes(':') ? `[${cause.address}]` : cause.address}:${cause.port}`
+      : (first?.url.host ?? '');
+  return `${protocol}: cannot connect${where === '' ? '' : ` to ${where}`}: ${system}`;
+}
+
+function transportHint(err: TransportError, first: FirstCall): string | undefined {
+  const http = isHttp(first.url);
+  const causeText = String((err.cause as { message?: unknown } | undefined)?.message ?? '');
+  if (http && /Expected HTTP\//.test(`${err.message} ${causeText}`)) {
+    return `the server did not answer in HTTP; is this the HTTP port (XML-RPC, JSON-RPC over HTTP)? ${LISTENERS}`;
+  }
+  if (err.reason === 'closed') {
+    return `the server closed the connection without a reply; is this ${endpointOf(first)}? ${LISTENERS}`;
+  }
+  // A JSON-RPC TCP server waits for a newline that a msgpack frame may never contain.
+  if (err.reason === 'timeout' && !http) {
+    return `no reply at all; is this ${endpointOf(first)}? ${LISTENERS}`;
+  }
+  if (err.reason === 'http' && (err.status === 404 || err.status === 405 || err.status === 415)) {
+    return `is this ${endpointOf(first)}? ${LISTENERS}`;
+  }
+  return undefined;
+}
+
+function isHttp(url: URL): boolean {
+  return /(^|\+)https?:$/.test(url.protocol);
+}
+
+function endpointOf(first: FirstCall): string {
+  if (first.protocol === 'msgpack') return 'a msgpack port';
+  if (first.protocol === 'xmlrpc') return 'an XML-RPC endpoint (http://host:port/RPC2)';
+  if (first.protocol === 'jsonrpc') {
+    return isHttp(first.url) ? 'a JSON-RPC endpoint (http://host:port/jsonrpc)' : 'a JSON-RPC (TCP) port';
+  }
+  return `a ${first.protocol} endpoint`;
 }
 
 /** isRpcError tells a remote error (the server answered) from a failure to get an answer. */

@@ -26,9 +26,10 @@ function in scope (dotted names become objects), so use await:
   > await credentials.lookup('Nobody')
   RpcError(404): Unknown species: Nobody
 
-Names come from system.listMethods (or rpc.discover) and complete with Tab.
-.help <name> prints a procedure's doc and signature; $call('name', ...args)
-calls any name, listed or not. History is kept in ~/.polyrpc_history
+Names come from system.listMethods (or rpc.discover) and complete with Tab;
+the banner counts them as system.listMethods does. .help lists them, .help <name>
+prints a procedure's doc and signature; $call('name', ...args) calls any name,
+listed or not (also one that would shadow a global, which is left out of scope). History is kept in ~/.polyrpc_history
 (or the file named by POLYRPC_HISTORY). Works with piped stdin too.
 
 Options:
@@ -57,10 +58,8 @@ export function scopeFor(
   const scope: Record<string, unknown> = Object.create(null);
   // Longest names first is not needed; a function node accepts children later.
   for (const name of [...names].sort()) {
+    if (!inScope(name, reserved)) continue;
     const parts = name.split('.');
-    if (parts.some((p) => p === '' || p === '__proto__' || p === 'prototype' || p === 'constructor'))
-      continue;
-    if (reserved(parts[0]!)) continue;
     let node: Record<string, unknown> = scope;
     for (let i = 0; i < parts.length - 1; i++) {
       const key = parts[i]!;
@@ -76,6 +75,49 @@ export function scopeFor(
     node[leaf] = fn;
   }
   return scope;
+}
+
+function inScope(name: string, reserved: (name: string) => boolean): boolean {
+  const parts = name.split('.');
+  if (parts.some((p) => p === '' || p === '__proto__' || p === 'prototype' || p === 'constructor'))
+    return false;
+  return !reserved(parts[0]!);
+}
+
+/** leftOutOfScope lists the names {@link scopeFor} leaves out (reachable only through `$call`). */
+export function leftOutOfScope(
+  names: readonly string[],
+  reserved: (name: string) => boolean = () => false,
+): string[] {
+  return names.filter((n) => !inScope(n, reserved));
+}
+
+/**
+ * banner is the line the REPL opens with: the procedure count as `system.listMethods`
+ * gives it (built-ins included, and counted apart), and any names left out of scope.
+ */
+export function banner(
+  url: URL,
+  protocol: string,
+  names: readonly string[],
+  leftOut: readonly string[],
+): string {
+  if (names.length === 0) {
+    return `Connected to ${url.href} (${protocol}): no procedures listed (use $call('name', ...args)).`;
+  }
+  const builtin = names.filter((n) => n.startsWith('system.') || n.startsWith('rpc.')).length;
+  const own = names.length - builtin;
+  const split = builtin === 0 ? '' : ` (${own} + ${builtin} built-in system.*/rpc.*)`;
+  const left =
+    leftOut.length === 0 ? '' : `; not in scope, call with $call('name', ...): ${leftOut.join(', ')}`;
+  return `Connected to ${url.href} (${protocol}): ${names.length} procedures${split}${left}. .help lists them, .help <name> for docs.`;
+}
+
+/** procedureList renders `.help` alone: every remote procedure, one per line. */
+export function procedureList(names: readonly string[]): string {
+  if (names.length === 0) return "Remote procedures: none listed (use $call('name', ...args)).\n";
+  const lines = names.map((n) => `  ${n}`).join('\n');
+  return `Remote procedures (${names.length}; .help <name> for one's doc and signature):\n${lines}\n\nREPL commands:\n`;
 }
 
 /**
@@ -219,8 +261,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     return Exit.Ok;
   }
   const [urlText, ...extra] = positionals;
-  if (urlText === undefined) throw new UsageError('repl: missing <url>');
-  if (extra.length > 0) throw new UsageError(`repl: unexpected argument ${JSON.stringify(extra[0])}`);
+  if (urlText === undefined) throw new UsageError('missing <url>');
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const url = parseUrl(urlText);
   const transport = openTransport(url, { timeout: milliseconds('timeout', values.timeout) });
 
@@ -229,37 +271,38 @@ export async function run(argv: readonly string[]): Promise<number> {
     names = (await listNames(transport)).sort();
   } catch (err) {
     await transport.close().catch(() => {});
-    throw new FatalError(`repl: ${failureLine(err).replace(/^polyrpc: /, '')}`);
+    throw new FatalError(failureLine(err, { url, protocol: transport.protocol }).replace(/^polyrpc: /, ''));
   }
   const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  if (terminal || names.length === 0) {
-    const listed = names.length === 0 ? 'no procedures listed (use $call)' : `${names.length} procedures`;
-    process.stdout.write(
-      `Connected to ${url.href} (${transport.protocol}): ${listed}. .help <name> for docs.\n`,
-    );
-  }
 
   const feeder = terminal ? undefined : createFeeder(process.stdin);
   const stopFeeding = (): void => feeder?.stop();
+  // No prompt until the banner is out: which names are left out of scope is known
+  // only once the REPL's context exists.
   const server = nodeRepl.start({
-    prompt: `${transport.protocol}> `,
+    prompt: '',
     input: feeder?.input ?? process.stdin,
     output: process.stdout,
     terminal,
     useGlobal: false,
     ignoreUndefined: true,
   });
+  const taken = (n: string): boolean => n in server.context;
+  const leftOut = leftOutOfScope(names, taken);
+  if (terminal || names.length === 0 || leftOut.length > 0) {
+    server.output.write(`${banner(url, transport.protocol, names, leftOut)}\n`);
+  }
+  server.setPrompt(`${transport.protocol}> `);
   if (feeder !== undefined) {
     const displayPrompt = server.displayPrompt.bind(server);
     server.displayPrompt = (preserveCursor?: boolean) => {
       displayPrompt(preserveCursor);
       feeder.ready();
     };
-    feeder.ready(); // start() has shown the first prompt already
   }
+  server.displayPrompt();
   const callRemote = (method: string, args: unknown[]): Promise<unknown> =>
     transport.call({ method, params: args });
-  const taken = (n: string): boolean => n in server.context;
   Object.assign(server.context, scopeFor(names, callRemote, taken), {
     $call: (method: string, ...args: unknown[]) => callRemote(method, args),
   });
@@ -279,10 +322,11 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   const builtinHelp = server.commands.help;
   server.defineCommand('help', {
-    help: 'Print a procedure’s doc and signature (.help <name>), or list the REPL commands',
+    help: 'List the remote procedures and the REPL commands, or print one procedure’s doc and signature (.help <name>)',
     action(name: string) {
       const wanted = name.trim();
       if (wanted === '') {
+        server.output.write(procedureList(names));
         builtinHelp?.action.call(server, '');
         return;
       }

@@ -168,10 +168,15 @@ function invalidParams(proc: Procedure, issues: Issue[]): RpcError {
   });
 }
 
-// Result and event checks (on in tests): a mismatch is the server's bug, so it is
-// logged and the peer sees a generic internal error.
-async function checked(proc: Procedure, schema: Schema, value: unknown, what: string): Promise<unknown> {
-  const r = await validate(schema, value, what);
+// Result and event checks (on by default): a mismatch is the server's bug, so it is
+// logged and the peer sees a generic internal error. A synchronous schema is checked
+// synchronously, so a sync handler's call still awaits nothing.
+function checked(proc: Procedure, schema: Schema, value: unknown, what: string): unknown {
+  const r = validate(schema, value, what);
+  return r instanceof Promise ? r.then((v) => settleCheck(proc, v, what)) : settleCheck(proc, r, what);
+}
+
+function settleCheck(proc: Procedure, r: Validated, what: string): unknown {
   if (!r.ok) throw new Error(`rpc: ${proc.name} produced an invalid ${what}: ${JSON.stringify(r.issues)}`);
   return r.value;
 }

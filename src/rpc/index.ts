@@ -14,7 +14,14 @@ export { dispatch, type SentReply } from './dispatch.js';
 // Errors
 export { Code, isRpcErrorShape, RpcError, type RpcErrorShape } from './errors.js';
 // Introspection
-export { describe, type MethodInfo, openRpcDocument, type ParamInfo, xmlRpcType } from './introspection.js';
+export {
+  describe,
+  type MethodInfo,
+  openRpcDocument,
+  type ParamInfo,
+  signaturesOf,
+  xmlRpcType,
+} from './introspection.js';
 // Messages
 export type { Call, Id, Params as WireParams, Push, Reply, SubscriptionId } from './message.js';
 export { PushMethod } from './message.js';

@@ -1,13 +1,17 @@
 /**
  * Introspection derived from the definitions: names, docs, signatures (JSON Schema
  * per parameter and result), exposed as `system.listMethods`, `system.methodHelp`,
- * `system.methodSignature` and `rpc.discover` (an OpenRPC document).
+ * `system.methodSignature` and `rpc.discover` (an OpenRPC document). Both report the
+ * types the wire really carries: a Date is `dateTime.iso8601` (JSON Schema: an ISO
+ * 8601 string, marked `x-wire-type: Date`), bytes are `base64` (a base64 string,
+ * marked `x-wire-type: Uint8Array`), and a `number` that may be fractional has two
+ * XML-RPC signatures, since an integral value is sent as `int` and any other as `double`.
  */
 import { z } from 'zod';
 import { compile, type Procedure } from './bind.js';
 import { Code, RpcError } from './errors.js';
 import type { Registry } from './registry.js';
-import { jsonSchemaOf } from './schema.js';
+import { jsonSchemaOf, WIRE_TYPE } from './schema.js';
 import { procedure } from './service.js';
 
 /** ParamInfo describes one parameter. */
@@ -45,16 +49,24 @@ export function describe(proc: Procedure): MethodInfo {
 
 /**
  * xmlRpcType names the XML-RPC type of a JSON Schema, as `system.methodSignature`
- * reports it. Schemas that allow several types (or any) are `"undef"`.
+ * reports it. A `number` is `numberAs` (an integral value is sent as `int`, any other
+ * as `double`); defaults to `double`. Dates and bytes ({@link WIRE_TYPE}) are
+ * `dateTime.iso8601` and `base64`; a date-time *string* stays a `string`, since that
+ * is what is sent. Schemas that allow several types (or any) are `"undef"`.
  */
-export function xmlRpcType(schema: Readonly<Record<string, unknown>>): string {
+export function xmlRpcType(
+  schema: Readonly<Record<string, unknown>>,
+  numberAs: 'int' | 'double' = 'double',
+): string {
+  if (schema[WIRE_TYPE] === 'Date') return 'dateTime.iso8601';
+  if (schema[WIRE_TYPE] === 'Uint8Array') return 'base64';
   switch (schema.type) {
     case 'integer':
       return 'int';
     case 'number':
-      return 'double';
+      return numberAs;
     case 'string':
-      return schema.format === 'date-time' ? 'dateTime.iso8601' : 'string';
+      return 'string';
     case 'boolean':
       return 'boolean';
     case 'array':
@@ -66,6 +78,20 @@ export function xmlRpcType(schema: Readonly<Record<string, unknown>>): string {
     default:
       return 'undef';
   }
+}
+
+/**
+ * signaturesOf returns `system.methodSignature`'s answer: `[[result, ...params]]` in
+ * XML-RPC type names. When a position is a `number` that may be fractional there are
+ * two signatures, all such positions `int` in the first and `double` in the second
+ * (`add` and `hypotenuse`: `[["int","int","int"],["double","double","double"]]`):
+ * `hypotenuse(3, 4)` really replies `<int>5</int>`.
+ */
+export function signaturesOf(info: MethodInfo): string[][] {
+  const positions = [info.result, ...info.params.map((p) => p.schema)];
+  const asInt = positions.map((s) => xmlRpcType(s, 'int'));
+  const asDouble = positions.map((s) => xmlRpcType(s, 'double'));
+  return asInt.every((t, i) => t === asDouble[i]) ? [asInt] : [asInt, asDouble];
 }
 
 /** openRpcDocument builds the `rpc.discover` answer (OpenRPC 1.3). */
@@ -113,13 +139,10 @@ export function introspection(registry: Registry): Procedure[] {
       handler: ({ method }) => lookup(registry, method).def.doc,
     }),
     'system.methodSignature': procedure({
-      doc: 'Returns [[result type, param types...]] in XML-RPC type names.',
+      doc: 'Returns [[result type, param types...], ...] in XML-RPC type names, one list per signature.',
       params: [{ name: 'method', schema: name }],
       result: z.array(z.array(z.string())),
-      handler: ({ method }) => {
-        const info = describe(lookup(registry, method));
-        return [[xmlRpcType(info.result), ...info.params.map((p) => xmlRpcType(p.schema))]];
-      },
+      handler: ({ method }) => signaturesOf(describe(lookup(registry, method))),
     }),
     'rpc.discover': procedure({
       doc: 'Returns an OpenRPC document describing this service.',

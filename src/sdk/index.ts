@@ -16,8 +16,9 @@ export type { BatchBuilder, BatchItem, BatchResults, Client, ClientControls, Con
  * createClient returns a typed proxy for service `S` (pass `typeof service`, imported
  * with `import type`, or a hand-written {@link Contract} for a foreign server).
  *
- * `target` is a URL, whose scheme picks the protocol (`http://` XML-RPC, `tcp://`
- * or `jsonrpc+http://` JSON-RPC, `msgpack://` MessagePack), or a ready transport.
+ * `target` is a URL, which picks the protocol (`http://…/RPC2` XML-RPC, `tcp://` or
+ * `http://…/jsonrpc` JSON-RPC, `msgpack://` MessagePack; see `protocolFor`), or a
+ * ready transport. Every URL in `serve()`'s `listeners` works as it is.
  *
  * ```ts
  * const rpc = createClient<typeof demo>('msgpack://127.0.0.1:8002');

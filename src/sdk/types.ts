@@ -1,6 +1,9 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * Client<S>: the typed face of a remote service, one mapped type over its definition.
- * Only types live here.
+ * Only types live here. The lib reference above travels into the published .d.ts,
+ * so `AsyncDisposable` resolves in a consumer project without @types/node (without
+ * it, and with `skipLibCheck`, the whole client type would silently become `any`).
  */
 import type { Infer } from '../rpc/schema.js';
 import type {

@@ -64,7 +64,9 @@ export class Link<In, Out> implements ConnectionEvents<In, Out> {
 
   broken(reason: string): void {
     this.conn?.destroy();
-    this.client.lost(this, new ResponseError(`${this.client.protocol}: ${reason}`));
+    const protocol = this.client.protocol;
+    const text = reason.startsWith(`${protocol}:`) ? reason.slice(protocol.length + 1).trim() : reason;
+    this.client.lost(this, new ResponseError(`${protocol}: the server's answer cannot be read: ${text}`));
   }
 
   ended(): void {

@@ -203,7 +203,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     if (!link.heard && this.pending.size > 0)
       return new TransportError(
         'closed',
-        `${this.protocol}: ${where} closed the connection without answering; is it a ${this.protocol} port? (polyrpc serve prints one listener line per protocol)`,
+        `${this.protocol}: ${where} closed the connection before any reply`,
       );
     return new TransportError(
       'closed',

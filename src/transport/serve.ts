@@ -44,9 +44,12 @@ function isLoopback(host: string): boolean {
 /** Listener is one address a server answers on, as a client URL. */
 export interface Listener {
   readonly protocol: string;
-  /** Where it listens, e.g. `http://127.0.0.1:8000/jsonrpc` or `tcp://127.0.0.1:8001`. */
+  /**
+   * Where it listens, e.g. `http://127.0.0.1:8000/jsonrpc` or `tcp://127.0.0.1:8001`.
+   * It works as it is in `createClient` and the CLI (`protocolFor` routes `/jsonrpc`).
+   */
   readonly url: string;
-  /** The URL to give `createClient` for this listener, e.g. `jsonrpc+http://127.0.0.1:8000/jsonrpc`. */
+  /** The same address with the protocol named in the scheme, e.g. `jsonrpc+http://127.0.0.1:8000/jsonrpc`. */
   readonly clientUrl: string;
 }
 

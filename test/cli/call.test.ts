@@ -53,7 +53,7 @@ describe.each(schemes)('call over %s', (scheme) => {
     if (scheme === 'xmlrpc') {
       // XML-RPC has no named parameters: a one-line refusal, no call sent.
       expect(named).toMatchObject({ code: 2, stdout: '' });
-      expect(named.stderr).toMatch(/positional param(eter)?s only/);
+      expect(named.stderr).toMatch(/^polyrpc call: XML-RPC has positional parameters only/);
     } else {
       expect(named).toMatchObject({ code: 0, stdout: '5\n' });
     }
@@ -65,6 +65,26 @@ describe.each(schemes)('call over %s', (scheme) => {
     const missing = await runCli(['call', served[scheme], 'no.such']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^-32601: /);
+  });
+});
+
+describe('call with the URLs serve prints (issue 10 item 5)', () => {
+  // One process per listener, all at once (spawning is the slow part on a loaded machine).
+  it("takes every listener line's URL unchanged", { timeout: 60_000 }, async () => {
+    expect(served.lines).toHaveLength(6);
+    const runs = await Promise.all(
+      served.lines.map((line) =>
+        runCli(['call', line.split(' ')[1]!, 'hypotenuse', '--named', '{"a":3,"b":4}', '--compact']),
+      ),
+    );
+    runs.forEach((r, i) => {
+      const line = served.lines[i]!;
+      // XML-RPC refuses --named (positional parameters only); the rest answer 5.
+      if (line.startsWith('xmlrpc ')) expect(r, line).toMatchObject({ code: 2, stdout: '' });
+      else expect(r, line).toMatchObject({ code: 0, stdout: '5\n', stderr: '' });
+    });
+    const xml = served.lines.find((l) => l.startsWith('xmlrpc '))!.split(' ')[1]!;
+    expect(await runCli(['call', xml, 'add', '2', '3'])).toMatchObject({ code: 0, stdout: '5\n' });
   });
 });
 
@@ -91,7 +111,7 @@ describe('call failures', () => {
     }
   });
 
-  it('exits 2 for usage mistakes', async () => {
+  it('exits 2 for usage mistakes', { timeout: 60_000 }, async () => {
     const cases: [string[], RegExp][] = [
       [['call'], /missing <url>/],
       [['call', served.tcp], /missing <method>/],
@@ -102,11 +122,12 @@ describe('call failures', () => {
       [['call', served.tcp, 'add', '--timeout', 'soon'], /--timeout must be a duration/],
       [['frobnicate'], /unknown command "frobnicate"/],
     ];
-    for (const [args, message] of cases) {
-      const r = await runCli(args);
+    const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+    runs.forEach((r, i) => {
+      const [args, message] = cases[i]!;
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
-    }
+    });
   });
 
   it('prints help with examples and exits 0', async () => {

@@ -44,7 +44,7 @@ describe('repl over piped stdin', () => {
         /> Uncaught RpcError\(404\): Unknown species: Nobody\n/,
         /> 'Davros'\n/,
         /> 'function'\n/,
-        /> hypotenuse\(double, double\) → double\nhypotenuse\(a, b\) returns/,
+        /> hypotenuse\(int, int\) → int\nhypotenuse\(double, double\) → double\nhypotenuse\(a, b\) returns/,
         /> Uncaught RpcError\(-32601\): /,
         /> 5\n/,
       ];

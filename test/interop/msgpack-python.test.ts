@@ -2,9 +2,13 @@
  * Interop: the Python client in examples/ (Debian's python3-msgpack, /usr/bin/python3)
  * against our msgpack server: calls, errors, echo of every value kind, and a chat
  * message pushed to a subscribed room.
+ *
+ * Without a Python that can `import msgpack` (Debian: apt-get install python3-msgpack)
+ * this file FAILS, saying so, rather than skipping: a CI image that lost the package
+ * must not pass silently. POLYRPC_SKIP_PYTHON_MSGPACK=1 skips it on purpose.
+ * POLYRPC_PYTHON names another interpreter (defaults to /usr/bin/python3).
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoService } from '../../src/demo/service.js';
@@ -13,7 +17,7 @@ import { msgPack } from '../../src/transport/msgpack/index.js';
 import { serveStream } from '../../src/transport/stream-server.js';
 import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
 
-const PYTHON = '/usr/bin/python3';
+const PYTHON = process.env.POLYRPC_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../examples/python-msgpack-client.py', import.meta.url));
 
 let server: StreamServer;
@@ -47,7 +51,20 @@ function runPython(args: string[]): Promise<{ code: number | null; stdout: strin
   });
 }
 
-const hasPythonMsgpack = existsSync(PYTHON);
+const probe = spawnSync(PYTHON, ['-c', 'import msgpack'], { encoding: 'utf8', timeout: 10_000 });
+const hasPythonMsgpack = probe.status === 0;
+const skipOnPurpose = process.env.POLYRPC_SKIP_PYTHON_MSGPACK === '1';
+
+describe.skipIf(hasPythonMsgpack || skipOnPurpose)('python3-msgpack is required', () => {
+  it(`${PYTHON} can import msgpack`, () => {
+    const why = probe.error?.message ?? probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status}`;
+    throw new Error(
+      `the msgpack interop test needs ${PYTHON} with msgpack (${why}). ` +
+        'Install it (Debian/Ubuntu: apt-get install python3-msgpack), ' +
+        'or set POLYRPC_SKIP_PYTHON_MSGPACK=1 to skip this file on purpose.',
+    );
+  });
+});
 
 describe.skipIf(!hasPythonMsgpack)('python3-msgpack client ↔ our msgpack server', () => {
   it('passes every check of examples/python-msgpack-client.py --check', async () => {

@@ -96,7 +96,10 @@ describe('Python xmlrpc.client → our server', () => {
     expect(report.methods).toEqual(
       expect.arrayContaining(['add', 'hypotenuse', 'credentials.lookup', 'echo']),
     );
-    expect(report.signature).toEqual([['double', 'double', 'double']]);
+    expect(report.signature).toEqual([
+      ['int', 'int', 'int'],
+      ['double', 'double', 'double'],
+    ]);
     expect(report.help).toMatch(/add\(a, b\)/);
     const sub = report.subscribe as [number, string];
     expect(sub[0]).toBe(Code.Unsupported);

@@ -261,7 +261,10 @@ describe('introspection', () => {
       result: expect.stringMatching(/^add\(a, b\)/),
     });
     expect(await run('system.methodSignature', ['hypotenuse'])).toMatchObject({
-      result: [['double', 'double', 'double']],
+      result: [
+        ['int', 'int', 'int'],
+        ['double', 'double', 'double'],
+      ],
     });
     expect(await run('system.methodSignature', ['credentials.lookup'])).toMatchObject({
       result: [['string', 'string']],

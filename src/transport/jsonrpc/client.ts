@@ -11,7 +11,7 @@ import { CONTENT_TYPE, clientCodec, DEFAULT_PORT, HTTP_PATH, httpClientCodec, PR
 /**
  * createTransport returns a client for `tcp://host:port`, `jsonrpc+tcp://host:port`,
  * `jsonrpc+http://host:port/path` or `jsonrpc+https://host:port/path` (the path
- * defaults to `/jsonrpc`).
+ * defaults to `/jsonrpc`), or a plain `http(s)://host:port/jsonrpc`.
  * @throws Error for any other scheme.
  */
 export function createTransport(url: URL, options: ClientOptions = {}): ClientTransport {
@@ -21,6 +21,8 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
       return createTcpTransport(url, PROTOCOL, clientCodec, DEFAULT_PORT, options);
     case 'jsonrpc+http:':
     case 'jsonrpc+https:':
+    case 'http:': // a plain http(s) URL reaches here only when its path is ours (protocolFor)
+    case 'https:':
       return createHttpTransport({
         protocol: PROTOCOL,
         url,

@@ -31,9 +31,8 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
   const port = portOf(url, secure ? 443 : 80);
   const path = url.pathname === '' || url.pathname === '/' ? PATH : url.pathname;
   const target = `${secure ? 'wss' : 'ws'}://${host}:${port}${path}${url.search}`;
-  const protocol = binary ? 'msgpack+ws' : 'jsonrpc+ws';
   return createMessageClient({
-    protocol,
+    protocol: 'websocket',
     where: `${host}:${port}${path}`,
     codec: binary ? binaryClientCodec : textClientCodec,
     options,

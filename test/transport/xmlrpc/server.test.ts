@@ -79,7 +79,10 @@ describe('xmlrpc server: calls', () => {
     );
     expect(await rpc('system.methodSignature', ['hypotenuse'])).toEqual({
       ok: true,
-      value: [['double', 'double', 'double']],
+      value: [
+        ['int', 'int', 'int'],
+        ['double', 'double', 'double'],
+      ],
     });
     const help = await rpc('system.methodHelp', ['add']);
     expect(help.ok && help.value).toMatch(/sum/);

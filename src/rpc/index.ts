@@ -48,6 +48,7 @@ export {
 export {
   createSubscriptions,
   type PushSink,
+  type Reservation,
   type Subscriptions,
   type SubscriptionsOptions,
 } from './subscriptions.js';

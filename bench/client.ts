@@ -25,7 +25,8 @@ export interface ClientJob {
 
 /** ClientResult is the raw output: one entry per repetition. */
 export interface ClientResult {
-  sequential?: { rate: number[]; p50Us: number[]; p99Us: number[] };
+  /** `cpuUsPerCall` is the server's CPU per call, one call at a time (absent from older results). */
+  sequential?: { rate: number[]; p50Us: number[]; p99Us: number[]; cpuUsPerCall?: number[] };
   inflight64?: { rate: number[]; cpuUsPerCall: number[]; clientCpuUsPerCall: number[] };
   c16x16?: { rate: number[] };
   echoUs?: Record<string, number[]>;
@@ -77,11 +78,12 @@ async function main(): Promise<void> {
 
   if (job.figures.includes('sequential')) {
     await attempt('sequential', async () => {
-      const runs = await repeat(budget.reps, () => sequential(main, budget));
+      const runs = await repeat(budget.reps, () => sequential(main, budget, job.serverPid));
       result.sequential = {
         rate: runs.map((r) => r.rate),
         p50Us: runs.map((r) => r.p50Us),
         p99Us: runs.map((r) => r.p99Us),
+        cpuUsPerCall: runs.map((r) => r.cpuUsPerCall),
       };
     });
   }

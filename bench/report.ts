@@ -12,7 +12,10 @@ export interface Summary {
   readonly p99Us?: Spread;
   readonly in64?: Spread;
   readonly c16?: Spread;
+  /** Server CPU µs per call with 64 in flight. */
   readonly cpuUs?: Spread;
+  /** Server CPU µs per call, one call at a time. */
+  readonly seqCpuUs?: Spread;
   readonly clientCpuUs?: Spread;
   readonly echoUs: Record<string, Spread>;
   /** Server RSS per idle TCP connection, in KiB. */
@@ -30,12 +33,13 @@ export function summarise(r: ClientResult): Summary {
     in64: r.inflight64 && spread(r.inflight64.rate),
     c16: r.c16x16 && spread(r.c16x16.rate),
     cpuUs: r.inflight64 && spread(r.inflight64.cpuUsPerCall),
+    seqCpuUs: r.sequential?.cpuUsPerCall && spread(r.sequential.cpuUsPerCall),
     clientCpuUs: r.inflight64 && spread(r.inflight64.clientCpuUsPerCall ?? []),
     echoUs,
   };
 }
 
-/** Target is one of issue 7's goals with its measured ratio. */
+/** Target is one of the goals (issues 7 and 12) with its measured ratio. */
 export interface Target {
   readonly name: string;
   readonly measured: number;
@@ -50,7 +54,15 @@ type Figures = Readonly<Record<string, Summary | undefined>>;
 const ratio = (a: number | undefined, b: number | undefined): number =>
   a === undefined || b === undefined ? Number.NaN : a / b;
 
-/** targets computes every target of issue 7 from the summaries. */
+/**
+ * The server CPU comparison of issue 12: the same client (jayson's TCP client, which
+ * opens a connection per call) against our JSON-RPC/TCP server and against jayson's.
+ */
+const CPU_TARGET = { ours: 'jayson-tcp>polyrpc', reference: 'jayson-tcp', want: 1 } as const;
+const CPU_TARGET_NAME =
+  'polyrpc server CPU/call ÷ jayson server CPU/call (jayson TCP client, connection per call)';
+
+/** targets computes every target of issues 7 and 12 from the summaries. */
 export function targets(s: Figures): Target[] {
   const t = (name: string, measured: number, op: Target['op'], want: number): Target => ({
     name,
@@ -84,6 +96,18 @@ export function targets(s: Figures): Target[] {
     t('msgpack RSS per idle connection (KiB)', s.msgpack?.rssPerConnKiB ?? Number.NaN, '<=', 10),
     t('JSON-RPC/TCP RSS per idle connection (KiB)', s['jsonrpc-tcp']?.rssPerConnKiB ?? Number.NaN, '<=', 10),
     t('msgpack 1 MB echo time ÷ raw 1 MB echo', ratio(mb('msgpack'), mb('raw')), '<=', 2),
+    t(
+      `${CPU_TARGET_NAME}, 64 in flight`,
+      ratio(s[CPU_TARGET.ours]?.cpuUs?.median, s[CPU_TARGET.reference]?.cpuUs?.median),
+      '<=',
+      CPU_TARGET.want,
+    ),
+    t(
+      `${CPU_TARGET_NAME}, sequential`,
+      ratio(s[CPU_TARGET.ours]?.seqCpuUs?.median, s[CPU_TARGET.reference]?.seqCpuUs?.median),
+      '<=',
+      CPU_TARGET.want,
+    ),
   ];
 }
 
@@ -98,6 +122,41 @@ export const peerOf: Readonly<Record<string, string>> = {
   'xmlrpc-npm>polyrpc': 'xmlrpc-npm',
   'python>polyrpc': 'python',
 };
+
+/** ServerCpu is one cross stack's server CPU per call, beside the same client against its own server. */
+export interface ServerCpu {
+  readonly stack: string;
+  /** The stack with the same client against that client's own server. */
+  readonly reference: string;
+  readonly seqUs: number;
+  readonly in64Us: number;
+  readonly referenceSeqUs: number;
+  readonly referenceIn64Us: number;
+  /** Ours ÷ reference, one call at a time and with 64 in flight. */
+  readonly seqRatio: number;
+  readonly in64Ratio: number;
+}
+
+/** serverCpu lists the server CPU per call of every cross stack that was measured. */
+export function serverCpu(list: readonly Stack[], s: Figures): ServerCpu[] {
+  return list
+    .filter((st) => st.group === 'cross' && s[st.id] !== undefined)
+    .map((st) => {
+      const reference = peerOf[st.id] ?? '';
+      const f = s[st.id]!;
+      const r = s[reference];
+      return {
+        stack: st.id,
+        reference,
+        seqUs: f.seqCpuUs?.median ?? Number.NaN,
+        in64Us: f.cpuUs?.median ?? Number.NaN,
+        referenceSeqUs: r?.seqCpuUs?.median ?? Number.NaN,
+        referenceIn64Us: r?.cpuUs?.median ?? Number.NaN,
+        seqRatio: ratio(f.seqCpuUs?.median, r?.seqCpuUs?.median),
+        in64Ratio: ratio(f.cpuUs?.median, r?.cpuUs?.median),
+      };
+    });
+}
 
 function si(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '–';
@@ -144,6 +203,7 @@ export function render(list: readonly Stack[], s: Figures, t: readonly Target[])
         si(f.p99Us?.median),
         withSpread(f.in64),
         withSpread(f.c16),
+        si(f.seqCpuUs?.median),
         si(f.cpuUs?.median),
         si(f.clientCpuUs?.median),
         e('100'),
@@ -183,8 +243,9 @@ export function render(list: readonly Stack[], s: Figures, t: readonly Target[])
         'p99 µs',
         '64 in flight/s',
         '16×16/s',
-        'srv CPU µs/call',
-        'cli CPU µs/call',
+        'srv CPU µs/call seq',
+        'srv CPU µs/call 64',
+        'cli CPU µs/call 64',
         'echo 100B µs',
         '10KB µs',
         '1MB ms',
@@ -196,7 +257,22 @@ export function render(list: readonly Stack[], s: Figures, t: readonly Target[])
     'Ratios (floor: raw TCP echo — plain for sequential, batched for 64 in flight — or bare node:http):',
     table(['stack', 'seq ÷ floor', '64 ÷ floor', 'peer', 'seq ÷ peer', '64 ÷ peer', '16×16 ÷ peer'], ratios),
     '',
-    'Targets (issue 7):',
+    'Server CPU per call, cross stacks (our server) beside the same client against its own server (reference):',
+    table(
+      ['stack', 'reference', 'seq µs', 'ref seq µs', 'seq ÷ ref', '64 µs', 'ref 64 µs', '64 ÷ ref'],
+      serverCpu(list, s).map((c) => [
+        c.stack,
+        c.reference,
+        si(c.seqUs),
+        si(c.referenceSeqUs),
+        x(c.seqRatio),
+        si(c.in64Us),
+        si(c.referenceIn64Us),
+        x(c.in64Ratio),
+      ]),
+    ),
+    '',
+    'Targets (issues 7 and 12):',
     table(['target', 'measured', 'want', ''], verdicts),
   ].join('\n');
 }

@@ -18,7 +18,7 @@ import type { ClientJob, ClientResult } from './client.js';
 import { BUILD_DIR, build } from './lib/build.js';
 import type { Budget } from './lib/load.js';
 import { type Child, killAll, pinning, rssBytes, start, stop } from './lib/proc.js';
-import { render, type Summary, summarise, type Target, targets } from './report.js';
+import { render, type Summary, serverCpu, summarise, type Target, targets } from './report.js';
 import { idleServers, type Stack, servers, stacks } from './stacks.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -281,6 +281,8 @@ async function main(): Promise<void> {
       driver: st.driver,
     })),
     summaries,
+    /** Server CPU µs per call of each cross stack beside its reference (issue 12). */
+    serverCpu: serverCpu(wanted, summaries),
     raw,
     targets: verdicts,
     skipped,

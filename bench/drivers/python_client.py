@@ -19,8 +19,9 @@ def cpu_seconds(pid):
     return (int(rest[11]) + int(rest[12])) / CLK_TCK
 
 
-def sequential(proxy, budget):
+def sequential(proxy, budget, pid):
     lat = []
+    cpu0 = cpu_seconds(pid) if pid else float("nan")
     start = time.perf_counter()
     deadline = start + budget["phaseMs"] / 1000
     now = start
@@ -29,10 +30,11 @@ def sequential(proxy, budget):
         proxy.add(3, 5)
         now = time.perf_counter()
         lat.append(now - t0)
+    cpu1 = cpu_seconds(pid) if pid else float("nan")
     lat.sort()
     n = len(lat)
     at = lambda p: lat[min(n - 1, max(0, -(-p * n // 100) - 1))] * 1e6
-    return n / (now - start), at(50), at(99)
+    return n / (now - start), at(50), at(99), (cpu1 - cpu0) / max(1, n) * 1e6
 
 
 def concurrent(url, threads, budget, pid):
@@ -91,8 +93,9 @@ def main():
     figures = job["figures"]
     try:
         if "sequential" in figures:
-            runs = [sequential(proxy, budget) for _ in reps]
-            result["sequential"] = {k: [r[i] for r in runs] for i, k in enumerate(["rate", "p50Us", "p99Us"])}
+            runs = [sequential(proxy, budget, pid) for _ in reps]
+            keys = ["rate", "p50Us", "p99Us", "cpuUsPerCall"]
+            result["sequential"] = {k: [r[i] for r in runs] for i, k in enumerate(keys)}
         if "inflight64" in figures:
             runs = [concurrent(url, 64, budget, pid) for _ in reps]
             result["inflight64"] = {

@@ -37,6 +37,8 @@ export interface Sequential {
   readonly rate: number;
   readonly p50Us: number;
   readonly p99Us: number;
+  /** Server CPU time per call in µs, when the server pid is known (else NaN). */
+  readonly cpuUsPerCall: number;
 }
 
 const WATCHDOG_MS = 15_000;
@@ -49,10 +51,14 @@ function withWatchdog<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** sequential issues one call at a time and records each latency. */
-export async function sequential(conn: Conn, budget: Budget): Promise<Sequential> {
+/**
+ * sequential issues one call at a time and records each latency, and reads the
+ * server's CPU time around the phase when `serverPid` is given.
+ */
+export async function sequential(conn: Conn, budget: Budget, serverPid?: number): Promise<Sequential> {
   const run = async (): Promise<Sequential> => {
     const lat = new Float64Array(budget.maxCalls);
+    const cpu0 = serverPid === undefined ? Number.NaN : cpuSeconds(serverPid);
     const start = performance.now();
     const deadline = start + budget.phaseMs;
     let n = 0;
@@ -63,9 +69,15 @@ export async function sequential(conn: Conn, budget: Budget): Promise<Sequential
       now = performance.now();
       lat[n++] = now - t0;
     }
+    const cpu1 = serverPid === undefined ? Number.NaN : cpuSeconds(serverPid);
     const sorted = lat.subarray(0, n).sort();
     const at = (p: number): number => sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)]! * 1000;
-    return { rate: n / ((now - start) / 1000), p50Us: at(50), p99Us: at(99) };
+    return {
+      rate: n / ((now - start) / 1000),
+      p50Us: at(50),
+      p99Us: at(99),
+      cpuUsPerCall: ((cpu1 - cpu0) / n) * 1e6,
+    };
   };
   return withWatchdog(run(), budget.phaseMs + WATCHDOG_MS, 'sequential');
 }

@@ -9,7 +9,8 @@ import { Code, RpcError } from './errors.js';
 import { type Call, PushMethod, type Reply, type SubscriptionId } from './message.js';
 import type { Registry } from './registry.js';
 import { type Issue, type Schema, type Validated, validate } from './schema.js';
-import type { HandlerOf } from './service.js';
+import type { AnyProcedure, HandlerOf } from './service.js';
+import type { Subscriptions } from './subscriptions.js';
 
 /**
  * SentReply is a reply that may carry a hook the transport calls once the reply has
@@ -110,16 +111,40 @@ function run(
     );
   }
   if (call.id === undefined) return undefined; // a subscription nobody can address
+  return openSubscription(registry, proc, def, args, ctx, subs);
+}
+
+// Tables whose connection signal already ends them (one listener per connection, not
+// one per subscription, which would trip node's MaxListeners warning past ten).
+const linked = new WeakSet<Subscriptions>();
+
+// The limit is checked before the handler runs: a refused subscription must not have
+// registered anything (a broker subscriber, a listener) that only a disconnect undoes.
+function openSubscription(
+  registry: Registry,
+  proc: Procedure,
+  def: Extract<AnyProcedure, { kind: 'subscription' }>,
+  args: Record<string, unknown>,
+  ctx: Context,
+  subs: Subscriptions,
+): Started {
+  const slot = subs.reserve(); // throws LimitExceeded: no handler has run
+  if (!linked.has(subs)) {
+    linked.add(subs);
+    ctx.signal.addEventListener('abort', () => subs.closeAll(), { once: true });
+  }
   const controller = new AbortController();
-  const onClose = (): void => controller.abort();
-  ctx.signal.addEventListener('abort', onClose, { once: true });
-  controller.signal.addEventListener('abort', () => ctx.signal.removeEventListener('abort', onClose), {
-    once: true,
-  });
-  const subCtx: Context = { ...ctx, signal: controller.signal };
-  const events = (def.handler as HandlerOf<AsyncIterable<unknown>>)(args, subCtx);
+  if (ctx.signal.aborted) controller.abort(); // the connection is already gone
+  let events: AsyncIterable<unknown>;
+  try {
+    events = (def.handler as HandlerOf<AsyncIterable<unknown>>)(args, { ...ctx, signal: controller.signal });
+  } catch (err) {
+    slot.release();
+    controller.abort(); // whatever the handler hooked to its signal lets go
+    throw err;
+  }
   const check = registry.validateResults ? (e: unknown) => checked(proc, def.event, e, 'event') : undefined;
-  const subId = subs.open(events, controller, check);
+  const subId = slot.open(events, controller, check);
   return new Started(subId, () => subs.start(subId));
 }
 

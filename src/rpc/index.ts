@@ -55,6 +55,7 @@ export {
 export {
   createSubscriptions,
   type PushSink,
+  type Reservation,
   type Subscriptions,
   type SubscriptionsOptions,
 } from './subscriptions.js';

@@ -25,6 +25,13 @@ export interface Subscriptions {
     controller: AbortController,
     check?: (event: unknown) => unknown,
   ): SubscriptionId;
+  /**
+   * reserve claims a slot before a subscription's handler runs, so a refused
+   * subscription runs no handler and leaves nothing behind. The caller then opens the
+   * stream through the reservation, or releases it when the handler fails.
+   * @throws RpcError with {@link Code.LimitExceeded} when live and reserved streams are at the limit.
+   */
+  reserve(): Reservation;
   /** start begins pumping a stream opened with {@link Subscriptions.open}. */
   start(id: SubscriptionId): void;
   /** close ends one stream on the client's request; false when the id is unknown. */
@@ -38,6 +45,21 @@ export interface Subscriptions {
   endAll(error: RpcError): void;
   /** Number of live streams. */
   readonly size: number;
+}
+
+/**
+ * Reservation is one claimed slot in a {@link Subscriptions} table. Exactly one of
+ * `open` or `release` should be called; later calls do nothing (a second `open` throws).
+ */
+export interface Reservation {
+  /** open registers the stream in the reserved slot; see {@link Subscriptions.open}. */
+  open(
+    events: AsyncIterable<unknown>,
+    controller: AbortController,
+    check?: (event: unknown) => unknown,
+  ): SubscriptionId;
+  /** release gives the slot back unused. */
+  release(): void;
 }
 
 /** SubscriptionsOptions limit a connection's subscriptions. */
@@ -57,12 +79,26 @@ interface Entry {
 export function createSubscriptions(sink: PushSink, options: SubscriptionsOptions = {}): Subscriptions {
   const max = options.maxSubscriptions ?? 64;
   const live = new Map<SubscriptionId, Entry>();
+  let reserved = 0;
   let nextId = 1;
 
+  const refuseWhenFull = (): void => {
+    if (live.size + reserved >= max) {
+      throw new RpcError(Code.LimitExceeded, `rpc: too many subscriptions on this connection (limit ${max})`);
+    }
+  };
+  const add = (entry: Entry): SubscriptionId => {
+    const id = nextId++;
+    live.set(id, entry);
+    return id;
+  };
+
   const pump = async (id: SubscriptionId, entry: Entry): Promise<void> => {
-    const iterator = entry.events[Symbol.asyncIterator]();
-    entry.iterator = iterator;
     try {
+      // Inside the try: a handler's iterable whose iterator cannot be made must end
+      // its stream with an error, not reject a promise nobody awaits.
+      const iterator = entry.events[Symbol.asyncIterator]();
+      entry.iterator = iterator;
       for (;;) {
         const step = await iterator.next();
         if (step.done || !live.has(id)) break;
@@ -90,15 +126,28 @@ export function createSubscriptions(sink: PushSink, options: SubscriptionsOption
       return live.size;
     },
     open(events, controller, check) {
-      if (live.size >= max) {
-        throw new RpcError(
-          Code.LimitExceeded,
-          `rpc: too many subscriptions on this connection (limit ${max})`,
-        );
-      }
-      const id = nextId++;
-      live.set(id, { events, controller, check });
-      return id;
+      refuseWhenFull();
+      return add({ events, controller, check });
+    },
+    reserve() {
+      refuseWhenFull();
+      reserved++;
+      let held = true;
+      const giveBack = (): boolean => {
+        if (!held) return false;
+        held = false;
+        reserved--;
+        return true;
+      };
+      return {
+        open(events, controller, check) {
+          if (!giveBack()) throw new Error('rpc: a subscription reservation was already used');
+          return add({ events, controller, check });
+        },
+        release() {
+          giveBack();
+        },
+      };
     },
     start(id) {
       const entry = live.get(id);

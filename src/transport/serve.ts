@@ -10,8 +10,8 @@ import type { Service } from '../rpc/service.js';
 import { hostForUrl } from './address.js';
 import { createHttpServer, drainHttpServer } from './http.js';
 import { protocols as registered } from './index.js';
-import { createStreamServer } from './stream-server.js';
-import { defaultLimits, type Limits, type Protocol, type StreamServer } from './types.js';
+import { createStreamServer, type StreamServer } from './stream-server.js';
+import { defaultLimits, type Limits, type Protocol } from './types.js';
 
 /** ServeOptions configure {@link serve}. Every field has a default. */
 export interface ServeOptions extends RegistryOptions {

@@ -3,13 +3,24 @@
  * {@link TcpConnection} (the protocol's framer) served by a {@link Session}. All the
  * per-connection behaviour lives in the session; this file only accepts and drains.
  *
- * Exports: createStreamServer, serveStream.
+ * Exports: createStreamServer, serveStream, StreamServer.
  */
-import { createServer } from 'node:net';
+import { createServer, type Server as NetServer } from 'node:net';
 import type { Registry } from '../rpc/registry.js';
 import { Session, type SessionInit } from './session.js';
 import { TcpConnection } from './tcp-connection.js';
-import type { FrameBytes, Limits, Protocol, StreamServer, StreamServerCodec } from './types.js';
+import type { FrameBytes, Limits, Protocol, StreamServerCodec } from './types.js';
+
+/** StreamServer is a TCP server plus a way to end its connections gracefully. */
+export interface StreamServer {
+  /** The unlistened `net.Server`. */
+  readonly server: NetServer;
+  /**
+   * drain stops reading new calls, waits for calls in flight to be answered (up to
+   * `deadlineMs`), then closes every connection.
+   */
+  drain(deadlineMs: number): Promise<void>;
+}
 
 /** How often a drain checks whether every connection has gone, in ms. */
 const DRAIN_POLL_MS = 20;

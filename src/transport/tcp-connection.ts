@@ -34,7 +34,7 @@ export class TcpConnection implements MessageConnection<Buffer, FrameBytes> {
   #waitingDrain = false;
   #drainListening = false;
   #broken = false;
-  readonly #onFrame = (frame: Buffer): void => this.#events!.message(frame);
+  readonly #onFrame = (frame: Uint8Array): void => this.#events!.message(frame as Buffer); // views of Buffer chunks
   readonly #onData = (chunk: Buffer): void => {
     if (this.#broken) return; // input after a framing error is read and dropped
     try {

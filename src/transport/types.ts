@@ -3,9 +3,6 @@
  * one folder under `src/transport` exporting a {@link Protocol}; registering it is one
  * line in `src/transport/index.ts`.
  */
-import type { IncomingMessage } from 'node:http';
-import type { Server as NetServer } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { RpcError } from '../rpc/errors.js';
 import type { Call, Id, Params, Push, Reply } from '../rpc/message.js';
 import type { Registry } from '../rpc/registry.js';
@@ -97,10 +94,14 @@ export interface UpgradeInit {
   readonly allowedOrigins?: readonly string[];
 }
 
-/** UpgradeServer takes over upgraded connections, and ends them gracefully. */
+/**
+ * UpgradeServer takes over upgraded connections, and ends them gracefully. Its
+ * arguments are node:http's (`IncomingMessage`, the `Duplex` socket, the head
+ * buffer); they are typed opaquely here so that the public types need no Node typings.
+ */
 export interface UpgradeServer {
   /** upgrade answers one `upgrade` request of the HTTP server (the socket is its own from then on). */
-  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  upgrade(request: unknown, socket: unknown, head: Uint8Array): void;
   /** drain ends every connection, letting calls in flight finish for up to `deadlineMs`. */
   drain(deadlineMs: number): Promise<void>;
 }
@@ -110,16 +111,6 @@ export interface StreamBinding {
   /** Port used when none is configured, e.g. 8001. */
   readonly defaultPort: number;
   readonly codec: StreamServerCodec;
-}
-
-/** StreamServer is a TCP server plus a way to end its connections gracefully. */
-export interface StreamServer {
-  readonly server: NetServer;
-  /**
-   * drain stops reading new calls, waits for calls in flight to be answered (up to
-   * `deadlineMs`), then closes every connection.
-   */
-  drain(deadlineMs: number): Promise<void>;
 }
 
 /** CallOptions apply to one call. */
@@ -227,7 +218,7 @@ export interface Framer {
    * push consumes one chunk and calls `onFrame` once per complete frame, in order.
    * @throws FrameError when a frame is too large (checked before buffering it) or malformed.
    */
-  push(chunk: Buffer, onFrame: (frame: Buffer) => void): void;
+  push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void;
   /** Bytes held for an incomplete frame. */
   readonly pending: number;
 }
@@ -303,7 +294,7 @@ export interface ServerCodec<In = Uint8Array, Out = FrameBytes> {
  * and encoders that return whole frames ready to write (length prefix or newline
  * included), push included.
  */
-export interface StreamServerCodec extends ServerCodec<Buffer, FrameBytes> {
+export interface StreamServerCodec extends ServerCodec<Uint8Array, FrameBytes> {
   createFramer(limits: Limits): Framer;
   encodePush(push: Push): FrameBytes;
 }
@@ -340,7 +331,7 @@ export interface ClientCodec<In = Uint8Array, Out = FrameBytes> {
 }
 
 /** StreamClientCodec is the client side of a protocol over a byte stream. */
-export interface StreamClientCodec extends ClientCodec<Buffer, FrameBytes> {
+export interface StreamClientCodec extends ClientCodec<Uint8Array, FrameBytes> {
   createFramer(maxMessageBytes: number): Framer;
   encodeNotify(call: OutgoingCall): FrameBytes;
 }

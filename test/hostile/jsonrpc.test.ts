@@ -7,8 +7,8 @@ import { createDemoService } from '../../src/demo/service.js';
 import { Code } from '../../src/rpc/errors.js';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { jsonRpc } from '../../src/transport/jsonrpc/index.js';
-import { serveStream } from '../../src/transport/stream-server.js';
-import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
+import { type StreamServer, serveStream } from '../../src/transport/stream-server.js';
+import { defaultLimits } from '../../src/transport/types.js';
 import { connectLines, type LineSocket } from '../transport/jsonrpc/lines.js';
 
 let server: StreamServer;

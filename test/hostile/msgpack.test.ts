@@ -11,8 +11,8 @@ import { createRegistry } from '../../src/rpc/registry.js';
 import { createFramer } from '../../src/transport/msgpack/framing.js';
 import { msgPack } from '../../src/transport/msgpack/index.js';
 import { decodeValue, encodeFrame } from '../../src/transport/msgpack/values.js';
-import { serveStream } from '../../src/transport/stream-server.js';
-import { type ClientTransport, defaultLimits, type StreamServer } from '../../src/transport/types.js';
+import { type StreamServer, serveStream } from '../../src/transport/stream-server.js';
+import { type ClientTransport, defaultLimits } from '../../src/transport/types.js';
 
 let server: StreamServer;
 let port: number;

@@ -11,8 +11,8 @@ import { createDemoService, UNKNOWN_SPECIES } from '../../src/demo/service.js';
 import { Code, RpcError } from '../../src/rpc/errors.js';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { jsonRpc } from '../../src/transport/jsonrpc/index.js';
-import { serveStream } from '../../src/transport/stream-server.js';
-import { type ClientTransport, defaultLimits, type StreamServer } from '../../src/transport/types.js';
+import { type StreamServer, serveStream } from '../../src/transport/stream-server.js';
+import { type ClientTransport, defaultLimits } from '../../src/transport/types.js';
 
 const listen = async (s: NetServer | HttpServer): Promise<number> => {
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));

@@ -10,8 +10,8 @@ import { createDemoService, type DemoService } from '../../src/demo/service.js';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { createClient } from '../../src/sdk/index.js';
 import { jsonRpc } from '../../src/transport/jsonrpc/index.js';
-import { serveStream } from '../../src/transport/stream-server.js';
-import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
+import { type StreamServer, serveStream } from '../../src/transport/stream-server.js';
+import { defaultLimits } from '../../src/transport/types.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../examples/python-jsonrpc-subscribe.py', import.meta.url));

@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { defineService, param, procedure } from '../../src/rpc/service.js';
 import { jsonRpc } from '../../src/transport/jsonrpc/index.js';
-import { serveStream } from '../../src/transport/stream-server.js';
-import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
+import { type StreamServer, serveStream } from '../../src/transport/stream-server.js';
+import { defaultLimits } from '../../src/transport/types.js';
 import { connectLines, type LineSocket } from '../transport/jsonrpc/lines.js';
 
 const n = z.number();

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoService } from '../../src/demo/service.js';
 import { createRegistry } from '../../src/rpc/registry.js';
 import { msgPack } from '../../src/transport/msgpack/index.js';
-import { serveStream } from '../../src/transport/stream-server.js';
-import { defaultLimits, type StreamServer } from '../../src/transport/types.js';
+import { type StreamServer, serveStream } from '../../src/transport/stream-server.js';
+import { defaultLimits } from '../../src/transport/types.js';
 
 const PYTHON = process.env.POLYRPC_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../examples/python-msgpack-client.py', import.meta.url));

@@ -11,7 +11,7 @@ import type { Reply } from '../../src/rpc/message.js';
 import { createRegistry, type Logger } from '../../src/rpc/registry.js';
 import { defineService, param, procedure, subscription } from '../../src/rpc/service.js';
 import { TransportError } from '../../src/transport/errors.js';
-import { createStreamServer } from '../../src/transport/stream-server.js';
+import { createStreamServer, type StreamServer } from '../../src/transport/stream-server.js';
 import { createTcpTransport } from '../../src/transport/tcp-connection.js';
 import {
   defaultLimits,
@@ -30,7 +30,7 @@ const lines = (max: number): Framer => {
     get pending() {
       return size;
     },
-    push(chunk, onFrame) {
+    push(chunk: Buffer, onFrame: (frame: Buffer) => void) {
       let start = 0;
       for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
         const part = chunk.subarray(start, nl);

@@ -34,7 +34,7 @@ export function createLineFramer(maxLineBytes: number, tooLongReply?: () => Uint
     get pending() {
       return pending;
     },
-    push(chunk, onFrame) {
+    push(chunk: Buffer, onFrame: (frame: Buffer) => void) {
       let start = 0;
       let nl = chunk.indexOf(LF);
       if (nl !== -1 && pending > 0) {

@@ -41,7 +41,7 @@ export function createFramer(options: FramerOptions): Framer {
     get pending() {
       return body !== null ? 4 + filled : headerHeld;
     },
-    push(chunk, onFrame) {
+    push(chunk: Buffer, onFrame: (frame: Buffer) => void) {
       const n = chunk.length;
       let off = 0;
       if (headerHeld > 0) {

@@ -78,12 +78,15 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
   };
 
   return {
-    upgrade(request, socket, head) {
+    upgrade(req, raw, head) {
+      // node:http's 'upgrade' arguments (typed opaquely in the public UpgradeServer).
+      const request = req as IncomingMessage;
+      const socket = raw as Duplex;
       if (!originAllowed(init, request.headers.origin)) {
         refuse(socket, 403, 'Forbidden');
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => accept(request, ws));
+      wss.handleUpgrade(request, socket, head as Buffer, (ws) => accept(request, ws));
     },
     drain(deadlineMs) {
       clearInterval(sweep);

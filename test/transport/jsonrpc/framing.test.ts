@@ -4,7 +4,7 @@ import { FrameError } from '../../../src/transport/types.js';
 
 function collect(framer: ReturnType<typeof createLineFramer>, chunks: Buffer[]): string[] {
   const out: string[] = [];
-  for (const c of chunks) framer.push(c, (f) => out.push(f.toString('utf8')));
+  for (const c of chunks) framer.push(c, (f) => out.push(Buffer.from(f).toString('utf8')));
   return out;
 }
 

@@ -13,8 +13,8 @@ import { createClient } from '../../../src/sdk/index.js';
 import { TransportError } from '../../../src/transport/errors.js';
 import { createHttpServer, drainHttpServer } from '../../../src/transport/http.js';
 import { jsonRpc } from '../../../src/transport/jsonrpc/index.js';
-import { serveStream } from '../../../src/transport/stream-server.js';
-import { type ClientTransport, defaultLimits, type StreamServer } from '../../../src/transport/types.js';
+import { type StreamServer, serveStream } from '../../../src/transport/stream-server.js';
+import { type ClientTransport, defaultLimits } from '../../../src/transport/types.js';
 
 const slowService = defineService({
   sleep: procedure({

@@ -31,7 +31,7 @@ describe('framing', () => {
   it('splits coalesced frames in one chunk, handing out views without copying', () => {
     const framer = createFramer({ maxBytes: 1024 });
     const views: Buffer[] = [];
-    framer.push(STREAM, (f) => views.push(f));
+    framer.push(STREAM, (f) => views.push(f as Buffer));
     expect(views).toEqual(BODIES);
     for (const v of views) expect(v.buffer).toBe(STREAM.buffer);
   });
@@ -56,11 +56,11 @@ describe('framing', () => {
   it('reports bytes pending for an incomplete header and body', () => {
     const framer = createFramer({ maxBytes: 1024 });
     const seen: Buffer[] = [];
-    framer.push(Buffer.from([0, 0]), (f) => seen.push(f));
+    framer.push(Buffer.from([0, 0]), (f) => seen.push(f as Buffer));
     expect(framer.pending).toBe(2);
-    framer.push(Buffer.from([0, 3, 0xa1]), (f) => seen.push(f));
+    framer.push(Buffer.from([0, 3, 0xa1]), (f) => seen.push(f as Buffer));
     expect(framer.pending).toBe(5);
-    framer.push(Buffer.from([0x61, 0xc0]), (f) => seen.push(f));
+    framer.push(Buffer.from([0x61, 0xc0]), (f) => seen.push(f as Buffer));
     expect(framer.pending).toBe(0);
     expect(seen).toEqual([Buffer.from([0xa1, 0x61, 0xc0])]);
   });
@@ -91,7 +91,7 @@ describe('framing', () => {
     const framer = createFramer({ maxBytes: 16 });
     const seen: Buffer[] = [];
     const chunk = Buffer.concat([frameOf(Buffer.from([1])), Buffer.from([0, 0, 0, 17])]);
-    expect(() => framer.push(chunk, (f) => seen.push(f))).toThrow(FrameError);
+    expect(() => framer.push(chunk, (f) => seen.push(f as Buffer))).toThrow(FrameError);
     expect(seen).toEqual([Buffer.from([1])]);
   });
 });

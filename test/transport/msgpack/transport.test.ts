@@ -12,8 +12,8 @@ import { createClient } from '../../../src/sdk/index.js';
 import { TransportError } from '../../../src/transport/errors.js';
 import { protocolFor } from '../../../src/transport/index.js';
 import { msgPack } from '../../../src/transport/msgpack/index.js';
-import { serveStream } from '../../../src/transport/stream-server.js';
-import { type ClientTransport, defaultLimits, type StreamServer } from '../../../src/transport/types.js';
+import { type StreamServer, serveStream } from '../../../src/transport/stream-server.js';
+import { type ClientTransport, defaultLimits } from '../../../src/transport/types.js';
 
 const slowService = defineService({
   sleep: procedure({

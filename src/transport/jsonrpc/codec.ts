@@ -279,11 +279,11 @@ export const httpServerCodec = {
 /** serverCodec is the server half of JSON-RPC over newline-delimited TCP. */
 export const serverCodec = {
   createFramer(limits: Limits): Framer {
-    // Built only when a line is too long: an RpcError per connection (a stack trace
-    // each) was most of the cost of a connection-per-call client such as jayson's.
-    const tooLong = (): Uint8Array =>
-      line(replyText(invalid(null, `jsonrpc: line longer than ${limits.maxMessageBytes} bytes`)));
-    return createLineFramer(limits.maxMessageBytes, tooLong);
+    // The error reply is built only when needed: an RpcError per connection (a stack
+    // trace each) was most of the cost of a connection-per-call client such as jayson's.
+    return createLineFramer(limits.maxMessageBytes, (code, message) =>
+      line(replyText(invalid(null, message, code))),
+    );
   },
   decode: decodeIncoming,
   encodeReply: (reply) => line(replyText(reply)),

@@ -3,25 +3,43 @@
  * TCP client and server frame them. JSON text never contains a raw newline (it is
  * always escaped inside strings), so the first `\n` ends the message.
  */
+import { Code } from '../../rpc/errors.js';
 import { FrameError, type Framer } from '../types.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
 
+// A byte below 0x20 other than JSON's whitespace (tab, LF, CR): never the start of JSON text.
+function isControl(byte: number): boolean {
+  return byte < 0x20 && byte !== 0x09 && byte !== LF && byte !== CR;
+}
+
 /**
  * createLineFramer returns a framer that yields each line without its terminator.
  * Blank lines are skipped. A line longer than `maxLineBytes` is refused as soon as
  * that many bytes are seen without a newline, before they are buffered.
- * @param tooLongReply builds the framed error sent before the connection closes, if any
- *   (called only when a line is too long).
+ * A held line that starts with a control byte JSON text can never start with (a
+ * msgpack length prefix starts with 0x00) is refused at once rather than waited on
+ * for a newline that may never come.
+ * @param errorReply builds the framed error sent before the connection closes, if any
+ *   (called only when a line is too long or cannot be JSON).
  */
-export function createLineFramer(maxLineBytes: number, tooLongReply?: () => Uint8Array): Framer {
+export function createLineFramer(
+  maxLineBytes: number,
+  errorReply?: (code: number, message: string) => Uint8Array,
+): Framer {
   // The start of an unfinished line: chunks (views into what the socket gave us).
   let parts: Buffer[] = [];
   let pending = 0;
 
-  const tooLong = (): FrameError =>
-    new FrameError(`jsonrpc: line longer than ${maxLineBytes} bytes`, tooLongReply?.());
+  const tooLong = (): FrameError => {
+    const message = `jsonrpc: line longer than ${maxLineBytes} bytes`;
+    return new FrameError(message, errorReply?.(Code.InvalidRequest, message));
+  };
+  const notJson = (byte: number): FrameError => {
+    const message = `jsonrpc: a message cannot start with byte 0x${byte.toString(16).padStart(2, '0')} (is this a binary protocol on the JSON-RPC port?)`;
+    return new FrameError(message, errorReply?.(Code.ParseError, message));
+  };
 
   const emit = (frame: Buffer, onFrame: (frame: Buffer) => void): void => {
     let end = frame.length;
@@ -65,6 +83,7 @@ export function createLineFramer(maxLineBytes: number, tooLongReply?: () => Uint
         pending = 0;
         throw tooLong();
       }
+      if (pending === 0 && isControl(chunk[start]!)) throw notJson(chunk[start]!);
       parts.push(start === 0 ? chunk : chunk.subarray(start));
       pending += rest;
     },

@@ -19,7 +19,7 @@ afterAll(() => server.close(500));
 
 it('answers a msgpack frame on the JSON-RPC port with -32700 and closes, promptly', async () => {
   const port = Number(new URL(server.listeners[0]!.url).port);
-  const body = pack([0, 1, 'add', [1, 2]]);
+  const body = pack([0, 7, 'echo', ['hi']]);
   const frame = Buffer.concat([Buffer.from([0, 0, 0, body.length]), body]);
   expect(frame.includes(0x0a)).toBe(false); // no newline: without the check, nothing would happen
   const socket = connect(port, '127.0.0.1');

@@ -8,6 +8,21 @@ import type { Subscriptions } from './subscriptions.js';
 export interface Peer {
   readonly address: string;
   readonly port: number;
+  /**
+   * The client certificate, when the connection is TLS and the server asked for one
+   * and verified it against its CA (mutual TLS).
+   */
+  readonly certificate?: PeerCertificate;
+}
+
+/** PeerCertificate is what a handler learns of a verified client certificate. */
+export interface PeerCertificate {
+  /** The subject's fields, e.g. `{ CN: 'alice', O: 'Example' }`. */
+  readonly subject: Readonly<Record<string, string>>;
+  /** The issuer's fields. */
+  readonly issuer: Readonly<Record<string, string>>;
+  /** SHA-256 fingerprint, colon-separated hex. */
+  readonly fingerprint256: string;
 }
 
 /**

@@ -22,6 +22,7 @@ import { hostForUrl, hostOf, portOf } from './address.js';
 import { ResponseError, TransportError } from './errors.js';
 import { Exchange, type ExchangeOwner } from './http-exchange.js';
 import { PendingCalls } from './pending-calls.js';
+import { clientTlsOptions } from './tls.js';
 import type {
   CallOptions,
   ClientCodec,
@@ -66,6 +67,8 @@ export function createHttpTransport(init: HttpClientInit): ClientTransport {
     // Our deadline covers the whole call; undici's own timers would only duplicate it.
     headersTimeout: 0,
     bodyTimeout: 0,
+    // https: the server's certificate is verified (options.tls.insecureSkipVerify turns that off).
+    connect: scheme === 'https:' ? clientTlsOptions(init.options?.tls, host) : undefined,
   });
   const headers: Record<string, string> = { 'content-type': init.contentType, 'user-agent': 'polyrpc' };
   if (url.username !== '') {

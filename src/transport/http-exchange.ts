@@ -103,7 +103,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (CONNECT_CODES.has(code)) {
+    // A refused connection, or a certificate that did not verify: the request was never sent.
+    if (CONNECT_CODES.has(code) || /CERT|^UNABLE_TO_|SELF_SIGNED|^ERR_TLS_|^ERR_SSL_/.test(code)) {
       this.#fail(connectError(protocol, this.client.where, err));
       return;
     }

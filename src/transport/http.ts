@@ -6,10 +6,12 @@
  * Exports: createHttpServer, drainHttpServer.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
 import { respond } from './respond.js';
-import type { FrameBytes, HttpBinding, Limits, Protocol, UpgradeServer } from './types.js';
+import { peerOf, serverTlsOptions } from './tls.js';
+import type { FrameBytes, HttpBinding, Limits, Protocol, ServerTlsOptions, UpgradeServer } from './types.js';
 
 /** Route is one protocol's handling of one path. */
 interface Route {
@@ -29,6 +31,8 @@ export interface HttpServerOptions {
   readonly loopback?: boolean;
   /** Browser origins WebSocket upgrades accept; see {@link UpgradeInit.allowedOrigins}. */
   readonly allowedOrigins?: readonly string[];
+  /** TLS: the server speaks HTTPS (and WebSocket as wss). */
+  readonly tls?: ServerTlsOptions;
 }
 
 const states = new WeakMap<http.Server, ServerState>();
@@ -171,17 +175,17 @@ export function createHttpServer(
     }
   }
   const max = limits.maxMessageBytes;
-  const server = http.createServer(
+  const serverOptions: http.ServerOptions = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.requestTimeoutMs,
+    // node checks the two timeouts above on this period (30 s by default).
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))),
+    keepAlive: true,
+    noDelay: true,
+  };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     {
-      maxHeaderSize: limits.maxHeaderBytes,
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: limits.requestTimeoutMs,
-      // node checks the two timeouts above on this period (30 s by default).
-      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))),
-      keepAlive: true,
-      noDelay: true,
-    },
-    (req, res) => {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const route = routes.get(q < 0 ? url : url.slice(0, q));
@@ -207,10 +211,7 @@ export function createHttpServer(
         return;
       }
       const socket = req.socket;
-      const peer: Peer | undefined =
-        socket.remoteAddress === undefined
-          ? undefined
-          : { address: socket.remoteAddress, port: socket.remotePort ?? 0 };
+      const peer: Peer | undefined = peerOf(socket);
       const { protocol, binding } = route;
       // A one-message session without push: the keep-alive connection's session map
       // (made on first use), and an abort signal made only if a handler reads it.
@@ -223,8 +224,16 @@ export function createHttpServer(
         }
       };
       readAndHandle(req, res, state, serveBody, binding.contentType, max);
-    },
-  );
+    }
+  };
+  // An https.Server has the whole http.Server API (it mixes it in over tls.Server).
+  const server =
+    options.tls === undefined
+      ? http.createServer(serverOptions, onRequest)
+      : (https.createServer(
+          { ...serverOptions, ...serverTlsOptions(options.tls) },
+          onRequest,
+        ) as unknown as http.Server);
   server.keepAliveTimeout = limits.idleTimeoutMs;
   server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
     const url = req.url ?? '/';

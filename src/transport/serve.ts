@@ -11,7 +11,8 @@ import { hostForUrl } from './address.js';
 import { createHttpServer, drainHttpServer } from './http.js';
 import { protocols as registered } from './index.js';
 import { createStreamServer, type StreamServer } from './stream-server.js';
-import { defaultLimits, type Limits, type Protocol } from './types.js';
+import { secureScheme } from './tls.js';
+import { defaultLimits, type Limits, type Protocol, type ServerTlsOptions } from './types.js';
 
 /** ServeOptions configure {@link serve}. Every field has a default. */
 export interface ServeOptions extends RegistryOptions {
@@ -34,6 +35,12 @@ export interface ServeOptions extends RegistryOptions {
    * Defaults to any origin when `host` is a loopback address, and none otherwise.
    */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * TLS for every listener: the HTTP port speaks HTTPS (XML-RPC, JSON-RPC over HTTP,
+   * WebSocket as wss), every TCP port speaks TLS; listener URLs show the secure
+   * schemes. Defaults to none.
+   */
+  readonly tls?: ServerTlsOptions;
 }
 
 /** isLoopback tells whether a bind address only accepts connections from this machine. */
@@ -83,6 +90,7 @@ export async function serve(service: Service | Registry, options: ServeOptions =
   const registry = 'procedures' in service ? service : createRegistry(service, options);
   const limits: Limits = { ...defaultLimits, ...options.limits };
   const host = options.host ?? '127.0.0.1';
+  const tls = options.tls;
   const wanted = options.protocols;
   const active: Protocol[] = registered.filter((p) => wanted === undefined || wanted.includes(p.name));
   const listeners: Listener[] = [];
@@ -98,21 +106,23 @@ export async function serve(service: Service | Registry, options: ServeOptions =
       const server = createHttpServer(registry, httpProtocols, limits, {
         loopback: isLoopback(host),
         allowedOrigins: options.allowedOrigins,
+        tls,
       });
       closers.push((deadline) => drainHttpServer(server, deadline));
       const port = await listen(server, httpPort, host);
       const origin = `//${hostForUrl(host)}:${port}`;
+      const scheme = (s: string): string => (tls === undefined ? s : secureScheme(s));
       for (const p of httpProtocols) {
         if (p.http !== undefined) {
           const where = `${origin}${p.http.paths[0]}`;
           listeners.push({
             protocol: p.name,
-            url: `http:${where}`,
-            clientUrl: `${p.http.clientScheme}${where}`,
+            url: `${scheme('http:')}${where}`,
+            clientUrl: `${scheme(p.http.clientScheme)}${where}`,
           });
         }
-        for (const scheme of p.upgrade?.clientSchemes ?? []) {
-          const url = `${scheme}${origin}${p.upgrade?.paths[0] ?? '/'}`;
+        for (const s of p.upgrade?.clientSchemes ?? []) {
+          const url = `${scheme(s)}${origin}${p.upgrade?.paths[0] ?? '/'}`;
           listeners.push({ protocol: p.name, url, clientUrl: url });
         }
       }
@@ -121,10 +131,10 @@ export async function serve(service: Service | Registry, options: ServeOptions =
       if (p.stream === undefined) continue;
       const configured = options.ports?.[p.name];
       if (configured === null) continue;
-      const stream: StreamServer = createStreamServer(registry, p.stream.codec, limits, p.name);
+      const stream: StreamServer = createStreamServer(registry, p.stream.codec, limits, p.name, tls);
       closers.push((deadline) => stream.drain(deadline));
       const port = await listen(stream.server, configured ?? p.stream.defaultPort, host);
-      const url = `${p.schemes[0]}//${hostForUrl(host)}:${port}`;
+      const url = `${tls === undefined ? p.schemes[0] : p.stream.tlsScheme}//${hostForUrl(host)}:${port}`;
       listeners.push({ protocol: p.name, url, clientUrl: url });
     }
   } catch (err) {

@@ -5,11 +5,13 @@
  *
  * Exports: createStreamServer, serveStream, StreamServer.
  */
-import { createServer, type Server as NetServer } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Registry } from '../rpc/registry.js';
 import { Session, type SessionInit } from './session.js';
 import { TcpConnection } from './tcp-connection.js';
-import type { FrameBytes, Limits, Protocol, StreamServerCodec } from './types.js';
+import { serverTlsOptions } from './tls.js';
+import type { FrameBytes, Limits, Protocol, ServerTlsOptions, StreamServerCodec } from './types.js';
 
 /** StreamServer is a TCP server plus a way to end its connections gracefully. */
 export interface StreamServer {
@@ -26,14 +28,16 @@ export interface StreamServer {
 const DRAIN_POLL_MS = 20;
 
 /**
- * createStreamServer returns an unlistened TCP server speaking `codec`.
- * The caller listens (`server.listen(port, host)`) and shuts down with `drain`.
+ * createStreamServer returns an unlistened TCP server speaking `codec` (over TLS when
+ * `tls` is given). The caller listens (`server.listen(port, host)`) and shuts down
+ * with `drain`.
  */
 export function createStreamServer(
   registry: Registry,
   codec: StreamServerCodec,
   limits: Limits,
   protocol: string,
+  tls?: ServerTlsOptions,
 ): StreamServer {
   const sessions = new Set<Session<Buffer, FrameBytes>>();
   // One init for every connection: no object or closure per connection here.
@@ -44,9 +48,13 @@ export function createStreamServer(
     protocol,
     onClose: (session) => sessions.delete(session),
   };
-  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  const accept = (socket: Socket): void => {
     sessions.add(new Session(new TcpConnection(socket, codec.createFramer(limits)), init));
-  });
+  };
+  const server =
+    tls === undefined
+      ? createServer({ allowHalfOpen: true, noDelay: true }, accept)
+      : createTlsServer({ allowHalfOpen: true, noDelay: true, ...serverTlsOptions(tls) }, accept);
 
   return {
     server,
@@ -76,7 +84,12 @@ export function createStreamServer(
  * serveStream returns an unlistened TCP server for a protocol with a stream binding.
  * @throws TypeError when the protocol has none.
  */
-export function serveStream(protocol: Protocol, registry: Registry, limits: Limits): StreamServer {
+export function serveStream(
+  protocol: Protocol,
+  registry: Registry,
+  limits: Limits,
+  tls?: ServerTlsOptions,
+): StreamServer {
   if (protocol.stream === undefined) throw new TypeError(`transport: ${protocol.name} has no TCP listener`);
-  return createStreamServer(registry, protocol.stream.codec, limits, protocol.name);
+  return createStreamServer(registry, protocol.stream.codec, limits, protocol.name, tls);
 }

@@ -7,10 +7,12 @@
  * @internal
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { Peer } from '../rpc/context.js';
 import { hostForUrl, hostOf, portOf } from './address.js';
 import type { ConnectionEvents, MessageConnection } from './connection.js';
 import { createMessageClient } from './message-client.js';
+import { clientTlsOptions, peerOf } from './tls.js';
 import {
   type ClientOptions,
   type ClientTransport,
@@ -59,8 +61,7 @@ export class TcpConnection implements MessageConnection<Buffer, FrameBytes> {
   }
 
   get peer(): Peer | undefined {
-    const address = this.socket.remoteAddress;
-    return address === undefined ? undefined : { address, port: this.socket.remotePort ?? 0 };
+    return peerOf(this.socket);
   }
 
   get buffered(): number {
@@ -116,15 +117,26 @@ export class TcpConnection implements MessageConnection<Buffer, FrameBytes> {
 }
 
 /**
- * connectTcp opens a client connection. It resolves once connected and rejects with
- * the socket's error when the connection cannot be made.
+ * connectTcp opens a client connection (over TLS when `tls` is given). It resolves
+ * once connected (and the TLS handshake verified) and rejects with the socket's error
+ * when the connection cannot be made.
  */
-export function connectTcp(host: string, port: number, framer: Framer): Promise<TcpConnection> {
+export function connectTcp(
+  host: string,
+  port: number,
+  framer: Framer,
+  tls?: ClientOptions['tls'] | true,
+): Promise<TcpConnection> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: true });
+    const socket =
+      tls === undefined
+        ? connect({ host, port, noDelay: true })
+        : connectTls({ host, port, ...clientTlsOptions(tls === true ? undefined : tls, host) }).setNoDelay(
+            true,
+          );
     const onError = (err: Error): void => reject(err);
     socket.once('error', onError);
-    socket.once('connect', () => {
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
       socket.off('error', onError);
       resolve(new TcpConnection(socket, framer));
     });
@@ -133,7 +145,8 @@ export function connectTcp(host: string, port: number, framer: Framer): Promise<
 
 /**
  * createTcpTransport returns the client of a stream protocol at `url`: one TCP
- * connection (opened on the first call, again after a drop) carrying `codec`.
+ * connection (opened on the first call, again after a drop) carrying `codec`, over
+ * TLS when the URL's scheme ends in `+tls:` (with `options.tls`).
  */
 export function createTcpTransport(
   url: URL,
@@ -145,11 +158,12 @@ export function createTcpTransport(
   const host = hostOf(url);
   const port = portOf(url, defaultPort);
   const maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+  const tls = url.protocol.endsWith('+tls:') ? (options.tls ?? true) : undefined;
   return createMessageClient({
     protocol,
     where: `${hostForUrl(host)}:${port}`,
     codec,
     options,
-    dial: () => connectTcp(host, port, codec.createFramer(maxBytes)),
+    dial: () => connectTcp(host, port, codec.createFramer(maxBytes), tls),
   });
 }

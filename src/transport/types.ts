@@ -110,6 +110,8 @@ export interface UpgradeServer {
 export interface StreamBinding {
   /** Port used when none is configured, e.g. 8001. */
   readonly defaultPort: number;
+  /** The URL scheme of the listener when it speaks TLS, e.g. `msgpack+tls:`. */
+  readonly tlsScheme: string;
   readonly codec: StreamServerCodec;
 }
 
@@ -135,6 +137,47 @@ export interface ClientOptions {
   readonly maxMessageBytes?: number;
   /** Events kept per subscription before the oldest is dropped. Defaults to 1024. */
   readonly subscriptionBuffer?: number;
+  /** TLS settings for `https:`, `wss:`, `jsonrpc+tls:`, `msgpack+tls:` and the other secure URLs. */
+  readonly tls?: ClientTlsOptions;
+}
+
+/**
+ * ClientTlsOptions configure a client's TLS. The server's certificate is verified
+ * against the system's CAs (or `ca`) and the URL's host name unless
+ * `insecureSkipVerify` says otherwise.
+ */
+export interface ClientTlsOptions {
+  /** PEM CA certificate(s) to trust instead of the system's. */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** PEM client certificate, for servers that ask for one (mutual TLS). */
+  readonly cert?: string | Uint8Array;
+  /** PEM private key of `cert`. */
+  readonly key?: string | Uint8Array;
+  /** The name to verify the certificate against (and send as SNI). Defaults to the URL's host. */
+  readonly servername?: string;
+  /**
+   * Turns certificate verification off: anyone on the path can then read and change
+   * the traffic. For tests against self-signed servers only. Defaults to false.
+   */
+  readonly insecureSkipVerify?: boolean;
+}
+
+/**
+ * ServerTlsOptions turn TLS on for every listener of a server: the HTTP port speaks
+ * HTTPS (and WebSocket as `wss`), every TCP port speaks TLS.
+ */
+export interface ServerTlsOptions {
+  /** PEM certificate chain. */
+  readonly cert: string | Uint8Array;
+  /** PEM private key. */
+  readonly key: string | Uint8Array;
+  /** PEM CA certificate(s) client certificates are verified against (mutual TLS). */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /**
+   * Asks clients for a certificate and refuses connections without one that `ca`
+   * verifies; handlers see it as `ctx.peer.certificate`. Defaults to false.
+   */
+  readonly requestClientCert?: boolean;
 }
 
 /** OutgoingCall is one call a client sends. */

@@ -10,6 +10,7 @@ import { CONTENT_TYPE, clientCodec, DEFAULT_PORT, HTTP_PATH, httpClientCodec, PR
 
 /**
  * createTransport returns a client for `tcp://host:port`, `jsonrpc+tcp://host:port`,
+ * `jsonrpc+tls://host:port` (TLS),
  * `jsonrpc+http://host:port/path` or `jsonrpc+https://host:port/path` (the path
  * defaults to `/jsonrpc`), or a plain `http(s)://host:port/jsonrpc`.
  * @throws Error for any other scheme.
@@ -18,6 +19,7 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
   switch (url.protocol) {
     case 'tcp:':
     case 'jsonrpc+tcp:':
+    case 'jsonrpc+tls:':
       return createTcpTransport(url, PROTOCOL, clientCodec, DEFAULT_PORT, options);
     case 'jsonrpc+http:':
     case 'jsonrpc+https:':

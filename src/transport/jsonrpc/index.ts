@@ -18,8 +18,8 @@ import { CONTENT_TYPE, DEFAULT_PORT, HTTP_PATH, httpServerCodec, PROTOCOL, serve
 export const jsonRpc: Protocol = {
   name: PROTOCOL,
   title: 'JSON-RPC 2.0 over TCP (one message per line) and HTTP POST',
-  schemes: ['tcp:', 'jsonrpc+tcp:', 'jsonrpc+http:', 'jsonrpc+https:'],
-  pushSchemes: ['tcp:', 'jsonrpc+tcp:'],
+  schemes: ['tcp:', 'jsonrpc+tcp:', 'jsonrpc+tls:', 'jsonrpc+http:', 'jsonrpc+https:'],
+  pushSchemes: ['tcp:', 'jsonrpc+tcp:', 'jsonrpc+tls:'],
   createTransport,
   http: {
     paths: [HTTP_PATH],
@@ -27,5 +27,5 @@ export const jsonRpc: Protocol = {
     clientScheme: 'jsonrpc+http:',
     codec: httpServerCodec,
   },
-  stream: { defaultPort: DEFAULT_PORT, codec: serverCodec },
+  stream: { defaultPort: DEFAULT_PORT, tlsScheme: 'jsonrpc+tls:', codec: serverCodec },
 };

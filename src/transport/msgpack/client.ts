@@ -8,12 +8,12 @@ import { clientCodec, DEFAULT_PORT, PROTOCOL } from './codec.js';
 
 /**
  * createTransport returns a client for `msgpack://host:port` or
- * `msgpack+tcp://host:port` (port 8002 when the URL names none). It connects on the
- * first call.
+ * `msgpack+tcp://host:port`, or over TLS `msgpack+tls://host:port` (port 8002 when the
+ * URL names none). It connects on the first call.
  * @throws Error for any other scheme.
  */
 export function createTransport(url: URL, options: ClientOptions = {}): ClientTransport {
-  if (url.protocol !== 'msgpack:' && url.protocol !== 'msgpack+tcp:')
+  if (url.protocol !== 'msgpack:' && url.protocol !== 'msgpack+tcp:' && url.protocol !== 'msgpack+tls:')
     throw new Error(`msgpack: no transport for ${url.protocol}// URLs`);
   return createTcpTransport(url, PROTOCOL, clientCodec, DEFAULT_PORT, options);
 }

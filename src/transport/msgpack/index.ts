@@ -18,8 +18,8 @@ import { DEFAULT_PORT, PROTOCOL, serverCodec } from './codec.js';
 export const msgPack: Protocol = {
   name: PROTOCOL,
   title: 'MessagePack-RPC over TCP (4-byte length-prefixed frames)',
-  schemes: ['msgpack:', 'msgpack+tcp:'],
-  pushSchemes: ['msgpack:', 'msgpack+tcp:'],
+  schemes: ['msgpack:', 'msgpack+tcp:', 'msgpack+tls:'],
+  pushSchemes: ['msgpack:', 'msgpack+tcp:', 'msgpack+tls:'],
   createTransport,
-  stream: { defaultPort: DEFAULT_PORT, codec: serverCodec },
+  stream: { defaultPort: DEFAULT_PORT, tlsScheme: 'msgpack+tls:', codec: serverCodec },
 };

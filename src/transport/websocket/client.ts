@@ -6,15 +6,13 @@
 import { WebSocket } from 'ws';
 import { hostForUrl, hostOf, portOf } from '../address.js';
 import { createMessageClient } from '../message-client.js';
+import { clientTlsOptions } from '../tls.js';
 import type { ClientOptions, ClientTransport } from '../types.js';
 import { binaryClientCodec, textClientCodec } from './codec.js';
-import { connectWebSocket, type WebSocketConstructor } from './connection.js';
+import { connectWebSocket, type WebSocketFactory } from './connection.js';
 
 /** PATH is where the WebSocket endpoint is served, and the path a URL without one gets. */
 export const PATH = '/ws';
-
-/** The `ws` package's client, for Node (a browser build would pass its global WebSocket). */
-const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
 
 /**
  * createTransport returns a client for a WebSocket URL: `ws://host:port/ws` (JSON-RPC),
@@ -31,11 +29,14 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
   const port = portOf(url, secure ? 443 : 80);
   const path = url.pathname === '' || url.pathname === '/' ? PATH : url.pathname;
   const target = `${secure ? 'wss' : 'ws'}://${host}:${port}${path}${url.search}`;
+  // The `ws` package's client, for Node (a browser build would pass its global WebSocket).
+  const tls = secure ? clientTlsOptions(options.tls, hostOf(url)) : undefined;
+  const open = ((u: string) => new WebSocket(u, tls)) as unknown as WebSocketFactory;
   return createMessageClient({
     protocol: 'websocket',
     where: `${host}:${port}${path}`,
     codec: binary ? binaryClientCodec : textClientCodec,
     options,
-    dial: () => connectWebSocket(NodeWebSocket, target),
+    dial: () => connectWebSocket(open, target),
   });
 }

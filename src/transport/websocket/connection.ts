@@ -179,8 +179,8 @@ interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
-/** A constructor of WHATWG WebSockets: the `ws` package's, or a browser's global. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/** Opens a WHATWG WebSocket: the `ws` package's (with TLS options), or a browser's global. */
+export type WebSocketFactory = (url: string) => WebSocketLike;
 
 const OPEN = 1;
 
@@ -243,11 +243,11 @@ class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
  * with the reason it could not open.
  */
 export function connectWebSocket(
-  WebSocketClass: WebSocketConstructor,
+  open: WebSocketFactory,
   url: string,
 ): Promise<MessageConnection<Uint8Array, WsOut>> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocketClass(url);
+    const ws = open(url);
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       ws.onerror = null;

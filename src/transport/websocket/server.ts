@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { Session } from '../session.js';
+import { peerOf } from '../tls.js';
 import type { UpgradeInit, UpgradeServer } from '../types.js';
 import { binaryServerCodec, textServerCodec } from './codec.js';
 import { type WsOut, WsServerConnection } from './connection.js';
@@ -65,11 +66,7 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
   sweep.unref();
 
   const accept = (request: IncomingMessage, ws: import('ws').WebSocket): void => {
-    const socket = request.socket;
-    const peer =
-      socket.remoteAddress === undefined
-        ? undefined
-        : { address: socket.remoteAddress, port: socket.remotePort ?? 0 };
+    const peer = peerOf(request.socket);
     const conn = new WsServerConnection(ws, peer, (channel, isBinary) => {
       sessions.add(new Session<Buffer, WsOut>(channel, isBinary ? binary : text));
     });

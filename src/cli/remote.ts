@@ -3,10 +3,11 @@
  * the URL (the CLI knows no types, so it calls methods by name), and the one-line
  * reports of the three kinds of failure.
  */
+import { readFileSync } from 'node:fs';
 import { RpcError } from '../rpc/errors.js';
 import { ResponseError, TransportError } from '../transport/errors.js';
 import { protocolFor } from '../transport/index.js';
-import type { ClientTransport } from '../transport/types.js';
+import type { ClientTlsOptions, ClientTransport } from '../transport/types.js';
 import { UsageError } from './args.js';
 
 /** RemoteOptions configure {@link openTransport}. */
@@ -26,7 +27,37 @@ export function openTransport(url: URL, options: RemoteOptions = {}): ClientTran
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  return protocol.createTransport(url, options.timeout === undefined ? {} : { timeout: options.timeout });
+  return protocol.createTransport(url, {
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...clientTls(),
+  });
+}
+
+/**
+ * clientTls reads the client TLS settings of every command from the environment:
+ * `POLYRPC_TLS_CA` (a PEM file of CA certificates to trust), `POLYRPC_TLS_CERT` and
+ * `POLYRPC_TLS_KEY` (a client certificate, for mutual TLS), and
+ * `POLYRPC_TLS_INSECURE_SKIP_VERIFY=1` (no verification at all; for tests only).
+ * @throws UsageError when a named file cannot be read.
+ */
+function clientTls(): { tls?: ClientTlsOptions } {
+  const env = process.env;
+  const file = (name: string): string | undefined => {
+    const path = env[name];
+    if (path === undefined || path === '') return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new UsageError(`${name}: cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  const tls: ClientTlsOptions = {
+    ca: file('POLYRPC_TLS_CA'),
+    cert: file('POLYRPC_TLS_CERT'),
+    key: file('POLYRPC_TLS_KEY'),
+    insecureSkipVerify: env.POLYRPC_TLS_INSECURE_SKIP_VERIFY === '1',
+  };
+  return Object.values(tls).some((v) => v !== undefined && v !== false) ? { tls } : {};
 }
 
 /** rpcErrorLine renders a remote error as `code: message`. */

@@ -2,6 +2,7 @@
  * `polyrpc serve [module]`: the demo service, or a user's service, on every
  * registered protocol until SIGINT/SIGTERM.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDemoService } from '../demo/service.js';
@@ -9,6 +10,7 @@ import type { Logger, Middleware } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
 import { protocols as registered } from '../transport/index.js';
 import { type RpcServer, serve } from '../transport/serve.js';
+import type { ServerTlsOptions } from '../transport/types.js';
 import { Exit, FatalError, parse, port, UsageError } from './args.js';
 
 /** HTTP_PORT is the shared HTTP server's default port. */
@@ -49,6 +51,10 @@ Options:
   --host <addr>           address to bind (default 127.0.0.1)
   --http-port <n>         the shared HTTP server: ${httpNames.join(', ')} (default ${HTTP_PORT}; 0 = any free port)
 ${protocolOptions()}
+  --tls-cert <file>       PEM certificate: every listener speaks TLS (https, wss, +tls)
+  --tls-key <file>        its PEM private key (both are needed for TLS)
+  --tls-ca <file>         PEM CA that client certificates must chain to
+  --tls-client-cert       require a client certificate signed by --tls-ca (mutual TLS)
   --protocols <list>      comma-separated protocols to serve (default: all: ${registered.map((p) => p.name).join(', ')})
   --log-level <level>     error | info | debug (default info); debug logs every
                           call: method, protocol, peer, duration, ok or error code
@@ -86,6 +92,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     host: { type: 'string' },
     'http-port': { type: 'string' },
     protocols: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-ca': { type: 'string' },
+    'tls-client-cert': { type: 'boolean' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...perProtocol,
@@ -110,6 +120,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       ),
     ),
     protocols: chosen,
+    tls: tlsOptions(values),
     logger: createLogger(level),
     middleware: level === 'debug' ? [logCalls] : [],
   };
@@ -157,6 +168,36 @@ function waitForSignal(server: RpcServer, level: Level): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+// --tls-cert and --tls-key together turn TLS on for every listener; --tls-ca with
+// --tls-client-cert asks clients for certificates that CA signed (mutual TLS).
+function tlsOptions(values: Record<string, string | boolean | undefined>): ServerTlsOptions | undefined {
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  const ca = values['tls-ca'];
+  if (cert === undefined && key === undefined) {
+    if (ca !== undefined || values['tls-client-cert'] === true)
+      throw new UsageError('--tls-ca and --tls-client-cert need --tls-cert and --tls-key');
+    return undefined;
+  }
+  if (typeof cert !== 'string' || typeof key !== 'string')
+    throw new UsageError('TLS needs both --tls-cert FILE and --tls-key FILE');
+  if (values['tls-client-cert'] === true && typeof ca !== 'string')
+    throw new UsageError('--tls-client-cert needs --tls-ca FILE (the CA client certificates must chain to)');
+  const read = (flag: string, path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new FatalError(`serve: ${flag}: cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    cert: read('--tls-cert', cert),
+    key: read('--tls-key', key),
+    ca: typeof ca === 'string' ? read('--tls-ca', ca) : undefined,
+    requestClientCert: values['tls-client-cert'] === true,
+  };
 }
 
 function chooseProtocols(values: Record<string, string | boolean | undefined>): string[] {

@@ -11,8 +11,10 @@
  * an error), and {@link encodeFrame} rewrites integral float64s as int64/uint64.
  * @internal
  */
+import { types } from 'node:util';
 import { addExtension, Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { Code } from '../../rpc/errors.js';
+import { isUtf8Range, replaceEncodedSurrogates } from '../unicode.js';
 
 /**
  * DecodeError is a frame whose bytes are not a value of the supported subset. `code`
@@ -24,6 +26,11 @@ export class DecodeError extends Error {
   constructor(
     message: string,
     readonly code: number = Code.ParseError,
+    /**
+     * The frame's value with its invalid text replaced, when the frame is well formed
+     * apart from a str that is not UTF-8: enough to find a request's msgid.
+     */
+    readonly readable?: unknown,
   ) {
     super(message);
   }
@@ -78,6 +85,28 @@ for (const Class of [
   });
 }
 
+// Binary data and dates made in another realm (a `vm` context: the REPL) fail
+// msgpackr's `instanceof` tests, so a Uint8Array went out as a map of its indices and a
+// Date as its toJSON string. msgpackr consults its extension list only for objects
+// that are not this realm's plain objects, arrays or Maps, and `instanceof` on this
+// function asks its `hasInstance`, so the common path pays nothing.
+const ForeignValue = Object.defineProperty(function ForeignValue() {}, Symbol.hasInstance, {
+  value: (v: unknown): boolean =>
+    typeof v === 'object' &&
+    v !== null &&
+    !(v instanceof Object) &&
+    (ArrayBuffer.isView(v) || types.isDate(v) || types.isAnyArrayBuffer(v)),
+});
+
+/** toLocalValue rebuilds binary data or a date from any realm as this realm's own. @internal */
+export function toLocalValue(v: object): Uint8Array | Date {
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (types.isDate(v)) return new Date(Date.prototype.getTime.call(v));
+  return new Uint8Array(v as ArrayBuffer);
+}
+
+addExtension({ Class: ForeignValue, write: toLocalValue });
+
 // `'auto'` is supported by msgpackr 2.x but missing from its type declarations.
 const unpackOptions = { useRecords: false, mapsAsObjects: true, int64AsType: 'auto', copyBuffers: false };
 const unpackr = new Unpackr(unpackOptions as ConstructorParameters<typeof Unpackr>[0]);
@@ -100,8 +129,10 @@ export function encodeFrame(value: unknown): Buffer {
   out[1] = (length >>> 16) & 0xff;
   out[2] = (length >>> 8) & 0xff;
   out[3] = length & 0xff;
-  // memchr-fast: most frames hold no float64 and skip the walk.
-  if (out.indexOf(0xcb, HEADER_BYTES) !== -1) walk(out, HEADER_BYTES, out.length, Infinity, true);
+  // memchr-fast: most frames hold no float64 (0xcb) and no 0xed (which leads the
+  // 3-byte form msgpackr writes for a lone surrogate), and skip the walk.
+  if (out.indexOf(0xcb, HEADER_BYTES) !== -1 || out.indexOf(0xed, HEADER_BYTES) !== -1)
+    walk(out, HEADER_BYTES, out.length, Infinity, true);
   return out;
 }
 
@@ -109,16 +140,20 @@ export function encodeFrame(value: unknown): Buffer {
  * decodeValue checks and decodes exactly one value filling `frame`.
  * @throws DecodeError when the bytes are truncated, malformed, use a type outside the
  * subset (an extension other than timestamp -1, a non-string map key), nest deeper
- * than `maxDepth`, or leave bytes over after the value.
+ * than `maxDepth`, leave bytes over after the value, or hold a str that is not valid
+ * UTF-8 (then with `readable` set).
  */
 export function decodeValue(frame: Uint8Array, maxDepth: number): unknown {
-  const hasProtoKey = walk(frame, 0, frame.length, maxDepth, false);
+  const flags = walk(frame, 0, frame.length, maxDepth, false);
+  let value: unknown;
   try {
-    return hasProtoKey ? fromMaps(mapUnpackr.unpack(frame)) : unpackr.unpack(frame);
+    value = flags & PROTO_KEY ? fromMaps(mapUnpackr.unpack(frame)) : unpackr.unpack(frame);
   } catch (err) {
     // Unreachable for frames that passed the walk; kept so msgpackr never throws through.
     throw new DecodeError(`msgpack: ${err instanceof Error ? err.message : 'undecodable frame'}`);
   }
+  if (flags & BAD_TEXT) throw new DecodeError('msgpack: a str is not valid UTF-8', Code.ParseError, value);
+  return value;
 }
 
 function fromMaps(value: unknown): unknown {
@@ -146,14 +181,19 @@ function fromMaps(value: unknown): unknown {
 let remaining = new Float64Array(80);
 let inMap = new Uint8Array(80);
 
+// What a check walk found besides errors.
+const PROTO_KEY = 1; // a map has a `__proto__` key
+const BAD_TEXT = 2; // a str is not valid UTF-8
+
 /**
  * walk reads the token structure of one value in `b[start, end)` without building it.
- * In check mode it validates the subset and returns whether a map has a `__proto__`
- * key; in fix mode (our own output) it rewrites integral float64s as integers.
+ * In check mode it validates the subset and returns {@link PROTO_KEY} and
+ * {@link BAD_TEXT} flags; in fix mode (our own output) it rewrites integral float64s
+ * as integers and lone surrogates in strs as U+FFFD.
  */
-function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: boolean): boolean {
+function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: boolean): number {
   let pos = start;
-  let protoKey = false;
+  let flags = 0;
   let depth = 0;
   remaining[0] = 1;
   inMap[0] = 0;
@@ -168,6 +208,7 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
     if (pos >= end) throw truncated();
     const t = b[pos++]!;
     let len = -1; // a str or bin length
+    let str = false;
     let items = -1; // an array or map's item count
     let map = 0;
     // A map key must be a string.
@@ -179,28 +220,32 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
       items = (t & 0x0f) * 2;
       map = 1;
     } else if (t < 0xa0) items = t & 0x0f;
-    else if (t < 0xc0) len = t & 0x1f;
-    else {
+    else if (t < 0xc0) {
+      len = t & 0x1f;
+      str = true;
+    } else {
       switch (t) {
         case 0xc0: // nil, false, true
         case 0xc2:
         case 0xc3:
           continue;
-        case 0xc4: // bin 8, str 8
-        case 0xd9:
-          len = readUint(b, pos, end, 1);
-          pos += 1;
+        case 0xc4: // bin 8, 16, 32
+        case 0xc5:
+        case 0xc6: {
+          const size = 1 << (t - 0xc4);
+          len = readUint(b, pos, end, size);
+          pos += size;
           break;
-        case 0xc5: // bin 16, str 16
+        }
+        case 0xd9: // str 8, 16, 32
         case 0xda:
-          len = readUint(b, pos, end, 2);
-          pos += 2;
+        case 0xdb: {
+          const size = 1 << (t - 0xd9);
+          len = readUint(b, pos, end, size);
+          pos += size;
+          str = true;
           break;
-        case 0xc6: // bin 32, str 32
-        case 0xdb:
-          len = readUint(b, pos, end, 4);
-          pos += 4;
-          break;
+        }
         case 0xcc: // uint 8, int 8
         case 0xd0:
           len = 1;
@@ -263,7 +308,11 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
     }
     if (len >= 0) {
       if (len > end - pos) throw truncated();
-      if (key && len === 9 && isProto(b, pos)) protoKey = true;
+      if (str) {
+        if (fix) replaceEncodedSurrogates(b, pos, len);
+        else if (!isUtf8Range(b, pos, len)) flags |= BAD_TEXT;
+      }
+      if (key && len === 9 && isProto(b, pos)) flags |= PROTO_KEY;
       pos += len;
       continue;
     }
@@ -279,7 +328,7 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
     inMap[depth] = map;
   }
   if (pos !== end) throw new DecodeError(`msgpack: ${end - pos} bytes left over after the value`);
-  return protoKey;
+  return flags;
 }
 
 function grow(): void {

@@ -8,6 +8,7 @@
  * is checked against its parent as it opens, so unexpected markup fails at once; and
  * array/struct nesting is a counter compared with `maxDepth`, never recursion.
  */
+import { isUtf8 } from 'node:buffer';
 import { SaxesParser } from 'saxes';
 import { Code, RpcError } from '../../rpc/errors.js';
 import type { Settled } from '../types.js';
@@ -346,6 +347,8 @@ class Decoder {
 const decoder = new Decoder();
 
 // Bytes to text: UTF-8 unless the XML declaration names Latin-1; a BOM is dropped.
+// UTF-8 is decoded strictly: a body that is not valid UTF-8 is -32700, as on every
+// protocol, never text with U+FFFD in place of the bad bytes.
 function toText(body: Uint8Array | string): string {
   if (typeof body === 'string') return body;
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -358,13 +361,14 @@ function toText(body: Uint8Array | string): string {
     if (enc !== undefined && enc !== 'utf-8' && enc !== 'utf8' && enc !== 'us-ascii' && enc !== 'ascii')
       throw new RpcError(Code.ParseError, `xmlrpc: unsupported encoding ${quote(enc)}`);
   }
+  if (!isUtf8(buf)) throw new RpcError(Code.ParseError, 'xmlrpc: the body is not valid UTF-8');
   return buf.toString('utf8', start);
 }
 
 /**
  * decodeCall reads a methodCall document.
  * @throws RpcError with {@link Code.ParseError} when the body is not well-formed XML
- *   (an empty body included) or has an unsupported encoding; {@link Code.InvalidRequest}
+ *   (an empty body included), is not valid UTF-8, or has an unsupported encoding; {@link Code.InvalidRequest}
  *   when it is well-formed but not a methodCall (a DOCTYPE, an unknown element or
  *   value type, a missing methodName); {@link Code.InvalidParams} when a value cannot
  *   be decoded (an `<int>` that is not a number, a NaN double, an i8 beyond 64 bits);

@@ -30,7 +30,7 @@ describe('fuzz smoke', () => {
           '2',
           '--json',
           '--seed',
-          `${Date.now() % 100_000}`,
+          seed,
         ],
         { cwd: ROOT, timeout: 40_000 },
         (_err, out) => resolve(out), // a finding exits 1; the figures say which
@@ -45,12 +45,14 @@ describe('fuzz smoke', () => {
       expect(s.inputs, s.protocol).toBeGreaterThanOrEqual(500);
       expect(s.replies, s.protocol).toBeGreaterThan(0);
       expect({
+        seed,
         protocol: s.protocol,
         crashed: s.crashed,
         hangs: s.hangs,
         stalls: s.stalls,
         malformed: s.malformedSamples,
       }).toEqual({
+        seed,
         protocol: s.protocol,
         crashed: false,
         hangs: 0,

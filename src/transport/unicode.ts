@@ -70,17 +70,39 @@ export function wellFormedJson(text: string): string {
 
 /**
  * isUtf8Range tells whether `b[at, at + length)` is valid UTF-8 (no surrogates, no
- * overlongs). Short ASCII runs are checked inline; anything else goes to Node's
- * SIMD validator.
+ * overlongs, nothing above U+10FFFF). Strings up to 64 bytes, most of a call's, are
+ * checked inline (a subarray and a call into Node cost more than the check); longer
+ * ones go to Node's SIMD validator.
  */
 export function isUtf8Range(b: Uint8Array, at: number, length: number): boolean {
   const end = at + length;
-  if (length <= 32) {
-    let i = at;
-    while (i < end && b[i]! < 0x80) i++;
-    if (i === end) return true;
+  if (length > 64) return isUtf8(b.subarray(at, end));
+  let i = at;
+  while (i < end) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c < 0xc2 || c > 0xf4) return false;
+    if (c < 0xe0) {
+      if (i + 1 >= end || (b[i + 1]! & 0xc0) !== 0x80) return false;
+      i += 2;
+      continue;
+    }
+    const c1 = b[i + 1]!;
+    if (c < 0xf0) {
+      if (i + 2 >= end || (c1 & 0xc0) !== 0x80 || (b[i + 2]! & 0xc0) !== 0x80) return false;
+      if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f)) return false; // overlong, surrogate
+      i += 3;
+      continue;
+    }
+    if (i + 3 >= end || (c1 & 0xc0) !== 0x80 || (b[i + 2]! & 0xc0) !== 0x80 || (b[i + 3]! & 0xc0) !== 0x80)
+      return false;
+    if ((c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return false; // overlong, beyond U+10FFFF
+    i += 4;
   }
-  return isUtf8(b.subarray(at, end));
+  return true;
 }
 
 /**

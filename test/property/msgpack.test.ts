@@ -4,6 +4,7 @@
  * any bytes, random or mutated from a valid frame, decode to a message or to the
  * protocol's own error, never a throw.
  */
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/rpc/errors.js';
@@ -11,6 +12,7 @@ import { clientCodec, serverCodec } from '../../src/transport/msgpack/codec.js';
 import { createFramer } from '../../src/transport/msgpack/framing.js';
 import { DecodeError, decodeValue, encodeFrame } from '../../src/transport/msgpack/values.js';
 import { defaultLimits, FrameError } from '../../src/transport/types.js';
+import { isUtf8Range } from '../../src/transport/unicode.js';
 import { anyUnits, bigint64, mutated, normalise, RUNS, text, tree } from './arbitraries.js';
 
 const leaf = fc.oneof(
@@ -101,6 +103,25 @@ describe('msgpack properties', () => {
         }
       }),
       RUNS,
+    );
+  });
+});
+
+describe('UTF-8 validation', () => {
+  it("isUtf8Range agrees with Node's validator on any bytes, inline and SIMD lengths alike", () => {
+    const utf8ish = fc.array(
+      fc.oneof(
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom(0x80, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xa0, 0x9f, 0x90, 0x8f),
+      ),
+      { maxLength: 120 },
+    );
+    fc.assert(
+      fc.property(utf8ish, fc.nat(8), (bytes, pad) => {
+        const b = Buffer.from([...Array(pad).fill(0xff), ...bytes]);
+        expect(isUtf8Range(b, pad, bytes.length)).toBe(isUtf8(Buffer.from(bytes)));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -5,7 +5,13 @@
 import { z } from 'zod';
 import { RpcError } from '../rpc/errors.js';
 import { defineService, param, procedure, subscription } from '../rpc/service.js';
-import { type Broker, type ChatMessage, createMemoryBroker, type MemoryBrokerOptions } from './broker.js';
+import {
+  type Broker,
+  type ChatMessage,
+  createMemoryBroker,
+  DEFAULT_MAX_BYTES,
+  type MemoryBrokerOptions,
+} from './broker.js';
 
 /** UNKNOWN_SPECIES is the application error code of `credentials.lookup` for a species not in the table. */
 export const UNKNOWN_SPECIES = 404;
@@ -73,6 +79,22 @@ export interface DemoServiceOptions extends MemoryBrokerOptions {
   readonly broker?: Broker;
 }
 
+// The retention sentences of the chat docs, with the in-memory broker's actual limits.
+function retentionDoc(memory: MemoryBrokerOptions | undefined): { history: string; subscriber: string } {
+  if (memory === undefined)
+    return {
+      history: 'The broker keeps a bounded history: older messages are gone.',
+      subscriber:
+        'A slow subscriber may lose messages; recover them with chat.history while the room keeps them.',
+    };
+  const kept = memory.historyLimit ?? 1000;
+  const mib = Math.round(((memory.maxBytes ?? DEFAULT_MAX_BYTES) / 1024 / 1024) * 10) / 10;
+  return {
+    history: `The server keeps the last ${kept} messages of a room, and ${mib} MiB of messages in all (the least recently used rooms lose their oldest first): older ones are gone.`,
+    subscriber: `A slow subscriber loses the oldest undelivered messages beyond ${memory.subscriberBuffer ?? 256}; recover them with chat.history, which keeps the last ${kept} of the room.`,
+  };
+}
+
 function isBroker(x: Broker | DemoServiceOptions): x is Broker {
   return typeof (x as Broker).publish === 'function';
 }
@@ -80,6 +102,7 @@ function isBroker(x: Broker | DemoServiceOptions): x is Broker {
 /** createDemoService builds the demo service around a broker (in memory by default); a Broker may be passed directly. */
 export function createDemoService(options: DemoServiceOptions | Broker = {}) {
   const broker = isBroker(options) ? options : (options.broker ?? createMemoryBroker(options));
+  const retention = retentionDoc(isBroker(options) || options.broker !== undefined ? undefined : options);
   return defineService(
     {
       add: procedure({
@@ -125,7 +148,7 @@ export function createDemoService(options: DemoServiceOptions | Broker = {}) {
             broker.publish({ room, text, nick: nick ?? 'anonymous', at: new Date() }),
         }),
         history: procedure({
-          doc: 'chat.history(room, afterId?, limit?) returns messages with id > afterId (default 0), oldest first, at most limit (default 100, max 1000). Poll it where push is not available. The server keeps the last 1000 messages of a room, and 64 MiB of messages in all (the least recently used rooms lose their oldest first): older ones are gone.',
+          doc: `chat.history(room, afterId?, limit?) returns messages with id > afterId (default 0), oldest first, at most limit (default 100, max 1000). Poll it where push is not available. ${retention.history}`,
           params: [
             param('room', room),
             param('afterId', z.number().int().nonnegative().optional()),
@@ -135,7 +158,7 @@ export function createDemoService(options: DemoServiceOptions | Broker = {}) {
           handler: ({ room, afterId, limit }) => broker.history(room, afterId ?? 0, limit ?? 100),
         }),
         subscribe: subscription({
-          doc: 'chat.subscribe(room) pushes every message sent to the room from now on. A slow subscriber loses the oldest undelivered messages beyond 256; recover them with chat.history, which keeps the last 1000 of the room.',
+          doc: `chat.subscribe(room) pushes every message sent to the room from now on. ${retention.subscriber}`,
           params: [param('room', room)],
           event: chatMessage,
           fallback: 'chat.history',

@@ -12,13 +12,10 @@
  *
  * Exits 1 when any protocol saw a crash, a hang, a stalled connection or a malformed reply.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROTOCOLS } from './fuzz/protocols.js';
-import { type FuzzStats, fuzzProtocol, type ServerHandle } from './fuzz/run.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { type FuzzStats, fuzzProtocol } from './fuzz/run.js';
+import { startServer, stop } from './fuzz/server.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,65 +27,6 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-
-interface Server extends ServerHandle {
-  readonly child: ChildProcess;
-}
-
-/** startServer runs `polyrpc serve` on free ports and reads its listener lines. */
-function startServer(): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'serve',
-      '--http-port',
-      '0',
-      '--jsonrpc-port',
-      '0',
-      '--msgpack-port',
-      '0',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  child.stderr!.on('data', () => {}); // the server logs refused input; keep the pipe drained
-  return new Promise((resolve, reject) => {
-    const ports = { http: 0, jsonrpc: 0, msgpack: 0 };
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('fuzz: the server did not start within 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`fuzz: the server exited (${code}) before listening`)));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      for (const line of out.split('\n')) {
-        const m = /^(\S+) (\S+:\/\/\S+)$/.exec(line.trim());
-        if (m === null) continue;
-        const url = new URL(m[2]!);
-        if (url.protocol === 'http:') ports.http = Number(url.port);
-        else if (m[1] === 'jsonrpc') ports.jsonrpc = Number(url.port);
-        else if (m[1] === 'msgpack') ports.msgpack = Number(url.port);
-      }
-      if (ports.http && ports.jsonrpc && ports.msgpack) {
-        clearTimeout(timer);
-        resolve({ pid: child.pid!, ports, exited: () => exited, child });
-      }
-    });
-  });
-}
-
-function stop(server: Server): Promise<void> {
-  if (server.exited()) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGTERM');
-    setTimeout(() => server.child.kill('SIGKILL'), 5000).unref();
-  });
-}
 
 const names = values.protocol.split(',');
 const chosen = PROTOCOLS.filter((p) => names.includes(p.name));

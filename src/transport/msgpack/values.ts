@@ -11,10 +11,10 @@
  * an error), and {@link encodeFrame} rewrites integral float64s as int64/uint64.
  * @internal
  */
-import { types } from 'node:util';
-import { addExtension, Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { Code } from '../../rpc/errors.js';
 import { isUtf8Range, replaceEncodedSurrogates } from '../unicode.js';
+import { installExtensions } from './extensions.js';
 
 /**
  * DecodeError is a frame whose bytes are not a value of the supported subset. `code`
@@ -62,50 +62,8 @@ const packr = new Packr({
   },
 });
 
-// msgpackr 2.1 writes a typed array wider than a byte as a bin of its byteLength but
-// copies it with `set()`, element by element, leaving the rest of the bin as stale
-// bytes of its shared output slab (another reply's data). Hand it a byte view instead.
-// A `write` extension without a type adds no tag; the view then takes msgpackr's
-// ordinary bin path. msgpackr's extension table is process-wide; only this module
-// uses msgpackr.
-for (const Class of [
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView,
-]) {
-  addExtension({
-    Class,
-    write: (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
-  });
-}
-
-// Binary data and dates made in another realm (a `vm` context: the REPL) fail
-// msgpackr's `instanceof` tests, so a Uint8Array went out as a map of its indices and a
-// Date as its toJSON string. msgpackr consults its extension list only for objects
-// that are not this realm's plain objects, arrays or Maps, and `instanceof` on this
-// function asks its `hasInstance`, so the common path pays nothing.
-const ForeignValue = Object.defineProperty(function ForeignValue() {}, Symbol.hasInstance, {
-  value: (v: unknown): boolean =>
-    typeof v === 'object' &&
-    v !== null &&
-    !(v instanceof Object) &&
-    (ArrayBuffer.isView(v) || types.isDate(v) || types.isAnyArrayBuffer(v)),
-});
-
-/** toLocalValue rebuilds binary data or a date from any realm as this realm's own. @internal */
-export function toLocalValue(v: object): Uint8Array | Date {
-  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (types.isDate(v)) return new Date(Date.prototype.getTime.call(v));
-  return new Uint8Array(v as ArrayBuffer);
-}
-
-addExtension({ Class: ForeignValue, write: toLocalValue });
+// Typed arrays wider than a byte and values from another realm: see extensions.ts.
+installExtensions();
 
 // `'auto'` is supported by msgpackr 2.x but missing from its type declarations.
 const unpackOptions = { useRecords: false, mapsAsObjects: true, int64AsType: 'auto', copyBuffers: false };

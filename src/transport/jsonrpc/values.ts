@@ -47,8 +47,6 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
     return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
   if (isAnyArrayBuffer(raw)) return Buffer.from(raw).toString('base64');
   if (typeof value === 'bigint') return bigintToJson(value);
-  // A Date from another realm has been through its toJSON; this one has not.
-  if (typeof value === 'object' && value !== null && isDate(value)) return Date.prototype.toJSON.call(value);
   return value;
 }
 

@@ -231,11 +231,26 @@ function httpRequest(path: string, type: string, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
-/** httpSplit cuts one whole HTTP response (headers and Content-Length body) off `held`. */
+/**
+ * httpSplit cuts one whole HTTP response off `held`: a Content-Length body, or a
+ * chunked one (Node's own 400 for a request without Host is chunked and empty).
+ */
 function httpSplit(held: Buffer): [Buffer, Buffer] | undefined {
   const end = held.indexOf('\r\n\r\n');
   if (end === -1) return undefined;
   const head = held.subarray(0, end).toString('latin1');
+  if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+    let at = end + 4;
+    for (;;) {
+      const eol = held.indexOf('\r\n', at);
+      if (eol === -1) return undefined;
+      const size = Number.parseInt(held.subarray(at, eol).toString('latin1'), 16);
+      if (!Number.isFinite(size)) return [held, Buffer.alloc(0)]; // unreadable: hand it all to check()
+      at = eol + 2 + size + 2;
+      if (held.length < at) return undefined;
+      if (size === 0) return [held.subarray(0, at), held.subarray(at)];
+    }
+  }
   const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
   const length = m === null ? 0 : Number(m[1]);
   const total = end + 4 + length;

@@ -1,7 +1,7 @@
 /**
  * Broker is the seam behind the chat rooms: publish, subscribe and history. The
- * embedded default keeps rooms in memory; a Redis-backed broker can implement the
- * same interface.
+ * embedded default keeps rooms in memory within a byte budget; a Redis-backed broker
+ * can implement the same interface.
  */
 import { createQueue } from '../rpc/queue.js';
 
@@ -25,7 +25,8 @@ export interface BrokerSubscribeOptions {
  *
  * Slow subscribers: each subscriber has a bounded queue; when it is full the oldest
  * undelivered message is dropped (never the server's memory). A client that missed
- * messages can recover them with `history(room, lastSeenId)`.
+ * messages can recover them with `history(room, lastSeenId)`, as far back as the
+ * broker still keeps them.
  */
 export interface Broker {
   /** publish assigns the next id in the room, stores the message and delivers it to subscribers. */
@@ -38,65 +39,163 @@ export interface Broker {
 
 /** MemoryBrokerOptions configure {@link createMemoryBroker}. */
 export interface MemoryBrokerOptions {
-  /** Messages kept per room. Defaults to 1000. */
+  /** Messages kept per room; older ones are forgotten. Defaults to 1000. */
   readonly historyLimit?: number;
   /** Messages queued per subscriber before the oldest is dropped. Defaults to 256. */
   readonly subscriberBuffer?: number;
-  /** Rooms kept; the least recently used room is forgotten past this. Defaults to 10000. */
+  /**
+   * Rooms kept; past this the least recently used room without subscribers is
+   * forgotten entirely (its ids start again at 1). Defaults to 10000.
+   */
   readonly maxRooms?: number;
+  /**
+   * Bytes of messages kept across all rooms, as {@link messageBytes} estimates them.
+   * Past it the oldest messages of the least recently used rooms go first. Defaults
+   * to {@link DEFAULT_MAX_BYTES} (64 MiB).
+   */
+  readonly maxBytes?: number;
+}
+
+/** MemoryBrokerStats is what the in-memory broker holds right now. */
+export interface MemoryBrokerStats {
+  readonly rooms: number;
+  readonly messages: number;
+  /** The sum of {@link messageBytes} over the messages kept. */
+  readonly bytes: number;
+}
+
+/** MemoryBroker is the in-memory {@link Broker}, with a look at what it holds. */
+export interface MemoryBroker extends Broker {
+  /** stats counts the rooms, messages and accounted bytes held now. */
+  stats(): MemoryBrokerStats;
+}
+
+/** DEFAULT_MAX_BYTES is the in-memory broker's default byte budget: 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * MESSAGE_OVERHEAD_BYTES is what a stored message costs besides its text and nick:
+ * the object, its Date, the string headers and its slot, about 230 bytes as measured
+ * with `v8.getHeapStatistics()` on Node 20.
+ */
+export const MESSAGE_OVERHEAD_BYTES = 240;
+
+/**
+ * messageBytes estimates a stored message's heap cost: two bytes per UTF-16 unit of
+ * text and nick (exact for two-byte strings, twice the truth for ASCII) plus
+ * {@link MESSAGE_OVERHEAD_BYTES}. The room name is shared by the room's messages.
+ */
+export function messageBytes(m: Pick<ChatMessage, 'text' | 'nick'>): number {
+  return (m.text.length + m.nick.length) * 2 + MESSAGE_OVERHEAD_BYTES;
+}
+
+/**
+ * own returns a copy of `s` that shares no memory with anything else. A decoder may
+ * hand out a string that is a slice of a whole request (V8 slices substrings of 13
+ * characters or more; saxes' text is such a slice): kept as is, a two-character
+ * message could hold a 4 MiB document alive, outside any byte count.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : `${s} `.slice(0, -1);
 }
 
 interface Room {
+  readonly name: string;
   lastId: number;
+  /** Kept messages are `messages[head..]`; the prefix is compacted away now and then. */
   messages: ChatMessage[];
+  head: number;
   readonly subscribers: Set<(m: ChatMessage) => void>;
 }
 
 /** createMemoryBroker returns the embedded in-memory broker. */
-export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
+export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBroker {
   const historyLimit = options.historyLimit ?? 1000;
   const subscriberBuffer = options.subscriberBuffer ?? 256;
   const maxRooms = options.maxRooms ?? 10_000;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // Both maps iterate least recently used first (a use re-inserts the room). `stocked`
+  // holds only rooms with messages, so eviction finds its victim at the front.
   const rooms = new Map<string, Room>();
+  const stocked = new Map<string, Room>();
+  let bytes = 0;
+  let count = 0;
+
+  const touch = (r: Room): void => {
+    rooms.delete(r.name);
+    rooms.set(r.name, r);
+    if (stocked.delete(r.name)) stocked.set(r.name, r);
+  };
+
+  const dropOldest = (r: Room): void => {
+    const m = r.messages[r.head]!;
+    r.messages[r.head++] = undefined as unknown as ChatMessage;
+    bytes -= messageBytes(m);
+    count--;
+    if (r.head === r.messages.length) {
+      r.messages = [];
+      r.head = 0;
+      stocked.delete(r.name);
+    } else if (r.head >= 1024 && r.head * 2 >= r.messages.length) {
+      r.messages = r.messages.slice(r.head);
+      r.head = 0;
+    }
+  };
+
+  const forget = (r: Room): void => {
+    while (r.head < r.messages.length) dropOldest(r);
+    rooms.delete(r.name);
+  };
 
   const room = (name: string): Room => {
     let r = rooms.get(name);
-    if (r === undefined) {
-      if (rooms.size >= maxRooms) {
-        for (const [key, old] of rooms) {
-          if (old.subscribers.size === 0) {
-            rooms.delete(key);
-            break;
-          }
+    if (r !== undefined) {
+      touch(r);
+      return r;
+    }
+    if (rooms.size >= maxRooms) {
+      for (const old of rooms.values()) {
+        if (old.subscribers.size === 0) {
+          forget(old);
+          break;
         }
       }
-      r = { lastId: 0, messages: [], subscribers: new Set() };
-      rooms.set(name, r);
     }
+    r = { name: own(name), lastId: 0, messages: [], head: 0, subscribers: new Set() };
+    rooms.set(r.name, r);
     return r;
   };
 
   return {
     async publish(message) {
       const r = room(message.room);
-      const stored: ChatMessage = { id: ++r.lastId, ...message };
+      const stored: ChatMessage = {
+        id: ++r.lastId,
+        room: r.name,
+        nick: own(message.nick),
+        text: own(message.text),
+        at: message.at,
+      };
+      if (r.head === r.messages.length) stocked.set(r.name, r);
       r.messages.push(stored);
-      if (r.messages.length > historyLimit * 2) r.messages = r.messages.slice(-historyLimit);
+      bytes += messageBytes(stored);
+      count++;
+      if (r.messages.length - r.head > historyLimit) dropOldest(r);
+      // Least recently used rooms first; this room is the most recent, so it gives up
+      // its own oldest messages only when every other room is empty.
+      while (bytes > maxBytes && stocked.size > 0) dropOldest(stocked.values().next().value as Room);
       for (const deliver of r.subscribers) deliver(stored);
       return stored;
     },
     async history(name, afterId, limit) {
       const r = rooms.get(name);
       if (r === undefined) return [];
-      const kept = r.messages.length > historyLimit ? r.messages.slice(-historyLimit) : r.messages;
-      const out: ChatMessage[] = [];
-      for (const m of kept) {
-        if (m.id > afterId) {
-          out.push(m);
-          if (out.length >= limit) break;
-        }
-      }
-      return out;
+      touch(r);
+      if (r.head === r.messages.length) return [];
+      // Ids are consecutive from the oldest kept message, so the start is an index.
+      const first = r.messages[r.head]!.id;
+      const from = r.head + Math.max(0, Math.min(afterId - first + 1, r.messages.length - r.head));
+      return r.messages.slice(from, Math.min(r.messages.length, from + limit));
     },
     subscribe(name, opts = {}) {
       const r = room(name);
@@ -118,6 +217,9 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
         else signal.addEventListener('abort', stop, { once: true });
       }
       return queue;
+    },
+    stats() {
+      return { rooms: rooms.size, messages: count, bytes };
     },
   };
 }

@@ -1,16 +1,29 @@
 /**
  * The demo service (`polyrpc/demo`).
  *
- * Exports: createDemoService, demoService, DemoService, CREDENTIALS, UNKNOWN_SPECIES,
- * and the chat broker seam (Broker, createMemoryBroker, ChatMessage).
+ * Exports: createDemoService (DemoServiceOptions), demoService, DemoService, CREDENTIALS,
+ * UNKNOWN_SPECIES, isPortableText, and the chat broker seam (Broker, ChatMessage,
+ * createMemoryBroker, MemoryBroker, MemoryBrokerOptions, MemoryBrokerStats,
+ * DEFAULT_MAX_BYTES, messageBytes).
  */
 
-export { type Broker, type ChatMessage, createMemoryBroker, type MemoryBrokerOptions } from './broker.js';
+export {
+  type Broker,
+  type ChatMessage,
+  createMemoryBroker,
+  DEFAULT_MAX_BYTES,
+  type MemoryBroker,
+  type MemoryBrokerOptions,
+  type MemoryBrokerStats,
+  messageBytes,
+} from './broker.js';
 export {
   CREDENTIALS,
   chatMessage,
   createDemoService,
   type DemoService,
+  type DemoServiceOptions,
   demoService,
+  isPortableText,
   UNKNOWN_SPECIES,
 } from './service.js';

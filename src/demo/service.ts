@@ -5,7 +5,13 @@
 import { z } from 'zod';
 import { RpcError } from '../rpc/errors.js';
 import { defineService, param, procedure, subscription } from '../rpc/service.js';
-import { type Broker, type ChatMessage, createMemoryBroker } from './broker.js';
+import {
+  type Broker,
+  type ChatMessage,
+  createMemoryBroker,
+  DEFAULT_MAX_BYTES,
+  type MemoryBrokerOptions,
+} from './broker.js';
 
 /** UNKNOWN_SPECIES is the application error code of `credentials.lookup` for a species not in the table. */
 export const UNKNOWN_SPECIES = 404;
@@ -26,7 +32,29 @@ export const CREDENTIALS: ReadonlyMap<string, string> = new Map([
 ]);
 
 const leg = z.number().finite().nonnegative();
-const room = z.string().min(1).max(128);
+
+// Characters XML 1.0 cannot carry even as references: C0 controls other than tab, LF
+// and CR, and U+FFFE/U+FFFF (kept as regex source text: they are what we look for).
+const UNCARRIABLE = String.raw`\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff`;
+const XML_UNCARRIABLE = new RegExp(`[${UNCARRIABLE}]`);
+
+/**
+ * isPortableText tells whether every protocol can carry `s`: it is valid Unicode (no
+ * lone surrogate) and holds no character XML 1.0 cannot carry. Chat text is stored and
+ * read back over any protocol, so anything else is refused where it comes in: one
+ * message must never make `chat.history` fail for a whole room on XML-RPC.
+ */
+export function isPortableText(s: string): boolean {
+  return s.isWellFormed() && !XML_UNCARRIABLE.test(s);
+}
+
+const UNPORTABLE =
+  'must be valid Unicode without control characters other than tab, LF and CR (XML-RPC cannot carry them)';
+
+/** portableText is a string schema of at most `max` UTF-16 units that {@link isPortableText} accepts. */
+const portableText = (max: number) => z.string().max(max).refine(isPortableText, UNPORTABLE);
+
+const room = portableText(128).min(1);
 
 /**
  * chatMessage is the schema of a stored chat message. `at` is a Date on every
@@ -41,8 +69,40 @@ export const chatMessage = z.object({
   at: z.union([z.date(), z.iso.datetime()]),
 });
 
-/** createDemoService builds the demo service around a broker (in memory by default). */
-export function createDemoService(broker: Broker = createMemoryBroker()) {
+/**
+ * DemoServiceOptions configure {@link createDemoService}: a broker of your own, or the
+ * options of the in-memory one (its byte budget `maxBytes` defaults to 64 MiB, its
+ * history to 1000 messages per room).
+ */
+export interface DemoServiceOptions extends MemoryBrokerOptions {
+  /** The chat broker. Defaults to `createMemoryBroker(options)`. */
+  readonly broker?: Broker;
+}
+
+// The retention sentences of the chat docs, with the in-memory broker's actual limits.
+function retentionDoc(memory: MemoryBrokerOptions | undefined): { history: string; subscriber: string } {
+  if (memory === undefined)
+    return {
+      history: 'The broker keeps a bounded history: older messages are gone.',
+      subscriber:
+        'A slow subscriber may lose messages; recover them with chat.history while the room keeps them.',
+    };
+  const kept = memory.historyLimit ?? 1000;
+  const mib = Math.round(((memory.maxBytes ?? DEFAULT_MAX_BYTES) / 1024 / 1024) * 10) / 10;
+  return {
+    history: `The server keeps the last ${kept} messages of a room, and ${mib} MiB of messages in all (the least recently used rooms lose their oldest first): older ones are gone.`,
+    subscriber: `A slow subscriber loses the oldest undelivered messages beyond ${memory.subscriberBuffer ?? 256}; recover them with chat.history, which keeps the last ${kept} of the room.`,
+  };
+}
+
+function isBroker(x: Broker | DemoServiceOptions): x is Broker {
+  return typeof (x as Broker).publish === 'function';
+}
+
+/** createDemoService builds the demo service around a broker (in memory by default); a Broker may be passed directly. */
+export function createDemoService(options: DemoServiceOptions | Broker = {}) {
+  const broker = isBroker(options) ? options : (options.broker ?? createMemoryBroker(options));
+  const retention = retentionDoc(isBroker(options) || options.broker !== undefined ? undefined : options);
   return defineService(
     {
       add: procedure({
@@ -77,18 +137,18 @@ export function createDemoService(broker: Broker = createMemoryBroker()) {
       }),
       chat: {
         send: procedure({
-          doc: 'chat.send(room, text, nick?) stores a message in a room, pushes it to subscribers and returns it.',
+          doc: 'chat.send(room, text, nick?) stores a message in a room, pushes it to subscribers and returns it. Text, room and nick must be valid Unicode without control characters other than tab, LF and CR (every protocol can carry them).',
           params: [
             param('room', room),
-            param('text', z.string().max(4096)),
-            param('nick', z.string().min(1).max(64).optional()),
+            param('text', portableText(4096)),
+            param('nick', portableText(64).min(1).optional()),
           ],
           result: chatMessage,
           handler: ({ room, text, nick }) =>
             broker.publish({ room, text, nick: nick ?? 'anonymous', at: new Date() }),
         }),
         history: procedure({
-          doc: 'chat.history(room, afterId?, limit?) returns messages with id > afterId (default 0), oldest first, at most limit (default 100, max 1000). Poll it where push is not available.',
+          doc: `chat.history(room, afterId?, limit?) returns messages with id > afterId (default 0), oldest first, at most limit (default 100, max 1000). Poll it where push is not available. ${retention.history}`,
           params: [
             param('room', room),
             param('afterId', z.number().int().nonnegative().optional()),
@@ -98,7 +158,7 @@ export function createDemoService(broker: Broker = createMemoryBroker()) {
           handler: ({ room, afterId, limit }) => broker.history(room, afterId ?? 0, limit ?? 100),
         }),
         subscribe: subscription({
-          doc: 'chat.subscribe(room) pushes every message sent to the room from now on. A slow subscriber loses the oldest undelivered messages; recover them with chat.history.',
+          doc: `chat.subscribe(room) pushes every message sent to the room from now on. ${retention.subscriber}`,
           params: [param('room', room)],
           event: chatMessage,
           fallback: 'chat.history',

@@ -57,6 +57,14 @@ describe('repl over piped stdin', () => {
     },
   );
 
+  it('sends binary data and dates made in the REPL as such (issue 10 item 4)', async () => {
+    const input = ['await echo(new Uint8Array([1, 2]))', 'await echo(new Date(0))', ''].join('\n');
+    const r = await runCli(['repl', served.msgpack], { input, env: { POLYRPC_HISTORY: join(home, 'h') } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/> <Buffer 01 02>\n/);
+    expect(r.stdout).toMatch(/> 1970-01-01T00:00:00\.000Z\n/);
+  });
+
   it('exits 2 with one line when the server is unreachable', async () => {
     const r = await runCli(['repl', 'tcp://127.0.0.1:1'], { input: 'await add(1, 2)\n' });
     expect(r.code).toBe(2);

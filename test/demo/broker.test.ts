@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryBroker } from '../../src/demo/broker.js';
+import { createMemoryBroker, DEFAULT_MAX_BYTES, messageBytes } from '../../src/demo/broker.js';
 import { createQueue } from '../../src/rpc/queue.js';
 
 const msg = (room: string, text: string) => ({ room, text, nick: 'n', at: new Date(0) });
@@ -46,6 +46,59 @@ describe('memory broker', () => {
     ac.abort();
     expect((await pending).done).toBe(true);
   });
+});
+
+describe('memory broker byte budget', () => {
+  const big = (i: number): string => `${i}`.padEnd(4096, 'm');
+
+  it('holds the accounted bytes under the budget, evicting the least recently used rooms first', async () => {
+    const maxBytes = 200_000; // about 24 messages of 4096 characters
+    const b = createMemoryBroker({ maxBytes });
+    for (let i = 0; i < 2000; i++) {
+      await b.publish(msg(`room${i % 70}`, big(i)));
+      expect(b.stats().bytes).toBeLessThanOrEqual(maxBytes);
+    }
+    const { bytes, messages } = b.stats();
+    expect(messages).toBe(Math.floor(maxBytes / messageBytes({ text: big(0), nick: 'n' })));
+    expect(bytes).toBe(messages * messageBytes({ text: big(0), nick: 'n' }));
+    // The newest messages survive: the last `messages` published, one per room (fewer than 70).
+    for (let i = 2000 - messages; i < 2000; i++) {
+      const kept = await b.history(`room${i % 70}`, 0, 100);
+      expect(kept.map((m) => Number.parseInt(m.text, 10))).toEqual([i]);
+    }
+    expect(await b.history(`room${(1999 - messages) % 70}`, 0, 100)).toEqual([]);
+  });
+
+  it('answers history with what it still has, and ids keep increasing after eviction', async () => {
+    const b = createMemoryBroker({ maxBytes: 10 * messageBytes({ text: big(0), nick: 'n' }) });
+    for (let i = 1; i <= 25; i++) await b.publish(msg('solo', big(i)));
+    const kept = await b.history('solo', 0, 1000);
+    expect(kept.map((m) => m.id)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    expect((await b.history('solo', 20, 2)).map((m) => m.id)).toEqual([21, 22]);
+    expect((await b.publish(msg('solo', 'next'))).id).toBe(26);
+  });
+
+  it('a room read with history counts as used and outlives rooms that were not', async () => {
+    const one = messageBytes({ text: big(0), nick: 'n' });
+    const b = createMemoryBroker({ maxBytes: 3 * one });
+    await b.publish(msg('a', big(1)));
+    await b.publish(msg('b', big(2)));
+    await b.publish(msg('c', big(3)));
+    await b.history('a', 0, 1); // now b is the least recently used
+    await b.publish(msg('d', big(4)));
+    expect(await b.history('b', 0, 10)).toEqual([]);
+    expect((await b.history('a', 0, 10)).map((m) => m.text)).toEqual([big(1)]);
+  });
+
+  it('the default budget (64 MiB) holds against the issue load: 700 rooms of 4096-character texts', async () => {
+    const b = createMemoryBroker();
+    const one = messageBytes({ text: big(0), nick: 'n' });
+    const n = Math.ceil((DEFAULT_MAX_BYTES * 1.5) / one);
+    for (let i = 0; i < n; i++) await b.publish(msg(`r${i % 700}`, big(i)));
+    expect(b.stats().bytes).toBeLessThanOrEqual(DEFAULT_MAX_BYTES);
+    expect(b.stats().messages).toBe(Math.floor(DEFAULT_MAX_BYTES / one));
+    expect(Number.parseInt((await b.history(`r${(n - 1) % 700}`, 0, 1000)).at(-1)!.text, 10)).toBe(n - 1);
+  }, 20_000);
 });
 
 describe('queue', () => {

@@ -38,7 +38,9 @@ export const CLIENT_MAX_DEPTH = 512;
  * that is not MessagePack of the supported subset is answered with msgid nil and
  * {@link Code.ParseError} (or {@link Code.LimitExceeded} when nested too deep), and
  * the connection stays open since framing is intact; a message of the wrong shape gets
- * {@link Code.InvalidRequest} with its msgid when it has a usable one. A frame over the
+ * {@link Code.InvalidRequest} with its msgid when it has a usable one; a well-formed
+ * request holding a str that is not UTF-8 gets {@link Code.ParseError} with its msgid.
+ * A frame over the
  * size limit is a FrameError carrying the same kind of error frame, and the connection
  * closes. Encoders never throw: a value that cannot be encoded becomes an internal error.
  */
@@ -60,7 +62,13 @@ export const serverCodec: StreamServerCodec = {
       msg = decodeValue(frame, limits.maxDepth);
     } catch (err) {
       const e = err instanceof DecodeError ? err : new DecodeError('msgpack: undecodable frame');
-      // The msgid comes before the params: when it can be read, the error names the call.
+      // Invalid text in a well-formed frame: the error goes to the request it came in,
+      // and a notification stays unanswered.
+      const m = e.readable;
+      if (Array.isArray(m) && m[0] === MessageType.Request && isMsgId(m[1]))
+        return refuse(m[1], e.code, e.message);
+      if (Array.isArray(m) && m[0] === MessageType.Notification) return { kind: 'ignore' };
+      // Else the msgid comes before the params: when it can be read, the error names the call.
       return refuse(peekRequestId(frame), e.code, e.message);
     }
     if (!Array.isArray(msg)) return refuse(null, Code.InvalidRequest, 'msgpack: a message must be an array');

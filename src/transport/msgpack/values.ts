@@ -11,8 +11,10 @@
  * an error), and {@link encodeFrame} rewrites integral float64s as int64/uint64.
  * @internal
  */
-import { addExtension, Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { Code } from '../../rpc/errors.js';
+import { isUtf8Range, replaceEncodedSurrogates } from '../unicode.js';
+import { installExtensions } from './extensions.js';
 
 /**
  * DecodeError is a frame whose bytes are not a value of the supported subset. `code`
@@ -24,6 +26,11 @@ export class DecodeError extends Error {
   constructor(
     message: string,
     readonly code: number = Code.ParseError,
+    /**
+     * The frame's value with its invalid text replaced, when the frame is well formed
+     * apart from a str that is not UTF-8: enough to find a request's msgid.
+     */
+    readonly readable?: unknown,
   ) {
     super(message);
   }
@@ -55,28 +62,8 @@ const packr = new Packr({
   },
 });
 
-// msgpackr 2.1 writes a typed array wider than a byte as a bin of its byteLength but
-// copies it with `set()`, element by element, leaving the rest of the bin as stale
-// bytes of its shared output slab (another reply's data). Hand it a byte view instead.
-// A `write` extension without a type adds no tag; the view then takes msgpackr's
-// ordinary bin path. msgpackr's extension table is process-wide; only this module
-// uses msgpackr.
-for (const Class of [
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView,
-]) {
-  addExtension({
-    Class,
-    write: (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
-  });
-}
+// Typed arrays wider than a byte and values from another realm: see extensions.ts.
+installExtensions();
 
 // `'auto'` is supported by msgpackr 2.x but missing from its type declarations.
 const unpackOptions = { useRecords: false, mapsAsObjects: true, int64AsType: 'auto', copyBuffers: false };
@@ -100,8 +87,10 @@ export function encodeFrame(value: unknown): Buffer {
   out[1] = (length >>> 16) & 0xff;
   out[2] = (length >>> 8) & 0xff;
   out[3] = length & 0xff;
-  // memchr-fast: most frames hold no float64 and skip the walk.
-  if (out.indexOf(0xcb, HEADER_BYTES) !== -1) walk(out, HEADER_BYTES, out.length, Infinity, true);
+  // memchr-fast: most frames hold no float64 (0xcb) and no 0xed (which leads the
+  // 3-byte form msgpackr writes for a lone surrogate), and skip the walk.
+  if (out.indexOf(0xcb, HEADER_BYTES) !== -1 || out.indexOf(0xed, HEADER_BYTES) !== -1)
+    walk(out, HEADER_BYTES, out.length, Infinity, true);
   return out;
 }
 
@@ -109,16 +98,20 @@ export function encodeFrame(value: unknown): Buffer {
  * decodeValue checks and decodes exactly one value filling `frame`.
  * @throws DecodeError when the bytes are truncated, malformed, use a type outside the
  * subset (an extension other than timestamp -1, a non-string map key), nest deeper
- * than `maxDepth`, or leave bytes over after the value.
+ * than `maxDepth`, leave bytes over after the value, or hold a str that is not valid
+ * UTF-8 (then with `readable` set).
  */
 export function decodeValue(frame: Uint8Array, maxDepth: number): unknown {
-  const hasProtoKey = walk(frame, 0, frame.length, maxDepth, false);
+  const flags = walk(frame, 0, frame.length, maxDepth, false);
+  let value: unknown;
   try {
-    return hasProtoKey ? fromMaps(mapUnpackr.unpack(frame)) : unpackr.unpack(frame);
+    value = flags & PROTO_KEY ? fromMaps(mapUnpackr.unpack(frame)) : unpackr.unpack(frame);
   } catch (err) {
     // Unreachable for frames that passed the walk; kept so msgpackr never throws through.
     throw new DecodeError(`msgpack: ${err instanceof Error ? err.message : 'undecodable frame'}`);
   }
+  if (flags & BAD_TEXT) throw new DecodeError('msgpack: a str is not valid UTF-8', Code.ParseError, value);
+  return value;
 }
 
 function fromMaps(value: unknown): unknown {
@@ -146,14 +139,19 @@ function fromMaps(value: unknown): unknown {
 let remaining = new Float64Array(80);
 let inMap = new Uint8Array(80);
 
+// What a check walk found besides errors.
+const PROTO_KEY = 1; // a map has a `__proto__` key
+const BAD_TEXT = 2; // a str is not valid UTF-8
+
 /**
  * walk reads the token structure of one value in `b[start, end)` without building it.
- * In check mode it validates the subset and returns whether a map has a `__proto__`
- * key; in fix mode (our own output) it rewrites integral float64s as integers.
+ * In check mode it validates the subset and returns {@link PROTO_KEY} and
+ * {@link BAD_TEXT} flags; in fix mode (our own output) it rewrites integral float64s
+ * as integers and lone surrogates in strs as U+FFFD.
  */
-function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: boolean): boolean {
+function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: boolean): number {
   let pos = start;
-  let protoKey = false;
+  let flags = 0;
   let depth = 0;
   remaining[0] = 1;
   inMap[0] = 0;
@@ -168,6 +166,7 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
     if (pos >= end) throw truncated();
     const t = b[pos++]!;
     let len = -1; // a str or bin length
+    let str = false;
     let items = -1; // an array or map's item count
     let map = 0;
     // A map key must be a string.
@@ -179,28 +178,32 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
       items = (t & 0x0f) * 2;
       map = 1;
     } else if (t < 0xa0) items = t & 0x0f;
-    else if (t < 0xc0) len = t & 0x1f;
-    else {
+    else if (t < 0xc0) {
+      len = t & 0x1f;
+      str = true;
+    } else {
       switch (t) {
         case 0xc0: // nil, false, true
         case 0xc2:
         case 0xc3:
           continue;
-        case 0xc4: // bin 8, str 8
-        case 0xd9:
-          len = readUint(b, pos, end, 1);
-          pos += 1;
+        case 0xc4: // bin 8, 16, 32
+        case 0xc5:
+        case 0xc6: {
+          const size = 1 << (t - 0xc4);
+          len = readUint(b, pos, end, size);
+          pos += size;
           break;
-        case 0xc5: // bin 16, str 16
+        }
+        case 0xd9: // str 8, 16, 32
         case 0xda:
-          len = readUint(b, pos, end, 2);
-          pos += 2;
+        case 0xdb: {
+          const size = 1 << (t - 0xd9);
+          len = readUint(b, pos, end, size);
+          pos += size;
+          str = true;
           break;
-        case 0xc6: // bin 32, str 32
-        case 0xdb:
-          len = readUint(b, pos, end, 4);
-          pos += 4;
-          break;
+        }
         case 0xcc: // uint 8, int 8
         case 0xd0:
           len = 1;
@@ -263,7 +266,11 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
     }
     if (len >= 0) {
       if (len > end - pos) throw truncated();
-      if (key && len === 9 && isProto(b, pos)) protoKey = true;
+      if (str) {
+        if (fix) replaceEncodedSurrogates(b, pos, len);
+        else if (!isUtf8Range(b, pos, len)) flags |= BAD_TEXT;
+      }
+      if (key && len === 9 && isProto(b, pos)) flags |= PROTO_KEY;
       pos += len;
       continue;
     }
@@ -279,7 +286,7 @@ function walk(b: Uint8Array, start: number, end: number, maxDepth: number, fix: 
     inMap[depth] = map;
   }
   if (pos !== end) throw new DecodeError(`msgpack: ${end - pos} bytes left over after the value`);
-  return protoKey;
+  return flags;
 }
 
 function grow(): void {

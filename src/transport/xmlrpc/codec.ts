@@ -4,6 +4,7 @@
  * SAX parser (saxes) straight into values with an explicit stack, so a deep
  * document costs a counter check, never a deep JS stack.
  */
+import { types } from 'node:util';
 import { Code, RpcError } from '../../rpc/errors.js';
 import type { Reply } from '../../rpc/message.js';
 import {
@@ -115,9 +116,15 @@ export function encodeValue(v: unknown, depth = 0): string {
         for (let i = 0; i < v.length; i++) s += encodeValue(v[i], depth + 1);
         return `${s}</data></array></value>`;
       }
-      if (v instanceof Date) return `<value><dateTime.iso8601>${formatDate(v)}</dateTime.iso8601></value>`;
-      if (v instanceof Uint8Array) return encodeBytes(v);
-      if (v instanceof ArrayBuffer) return encodeBytes(new Uint8Array(v));
+      // Dates and binary data are recognised from any realm (a `vm` context: the REPL),
+      // where `instanceof` fails; a plain object of this realm skips the checks.
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) {
+        if (types.isDate(v))
+          return `<value><dateTime.iso8601>${formatDate(v as Date)}</dateTime.iso8601></value>`;
+        if (ArrayBuffer.isView(v)) return encodeBytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+        if (types.isAnyArrayBuffer(v)) return encodeBytes(new Uint8Array(v));
+      }
       let s = '<value><struct>';
       const o = v as Record<string, unknown>;
       for (const key of Object.keys(o)) {

@@ -8,9 +8,13 @@
  * is checked against its parent as it opens, so unexpected markup fails at once; and
  * array/struct nesting is a counter compared with `maxDepth`, never recursion.
  */
+import { isUtf8 } from 'node:buffer';
 import { SaxesParser } from 'saxes';
 import { Code, RpcError } from '../../rpc/errors.js';
 import type { Settled } from '../types.js';
+import { invalid, quote, SCALAR_TYPES, scalar } from './scalars.js';
+
+export { parseDate } from './scalars.js';
 
 /** DecodedCall is a decoded methodCall: the method name and its positional params. */
 export interface DecodedCall {
@@ -32,116 +36,6 @@ interface StructFrame {
   value: unknown;
 }
 type Frame = unknown[] | StructFrame;
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const INTEGER = /^[+-]?\d{1,20}$/;
-const DOUBLE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const DATE =
-  /^(\d{4})-?(\d{2})-?(\d{2})[Tt ](\d{2}):?(\d{2}):?(\d{2})(?:[.,](\d{1,9}))?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-const quote = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
-const invalid = (message: string): RpcError => new RpcError(Code.InvalidRequest, `xmlrpc: ${message}`);
-const badValue = (message: string): RpcError => new RpcError(Code.InvalidParams, `xmlrpc: ${message}`);
-
-function parseInteger(text: string): number | bigint {
-  const t = text.trim();
-  if (!INTEGER.test(t)) throw badValue(`not an integer: ${quote(t)}`);
-  const n = Number(t);
-  if (Number.isSafeInteger(n)) return n;
-  const b = BigInt(t);
-  if (b < INT64_MIN || b > INT64_MAX) throw badValue(`integer outside 64 bits: ${quote(t)}`);
-  return b;
-}
-
-function parseDouble(text: string): number {
-  const t = text.trim();
-  const n = DOUBLE.test(t) ? Number(t) : Number.NaN;
-  if (!Number.isFinite(n)) throw badValue(`not a finite double: ${quote(t)}`);
-  return n;
-}
-
-function parseBoolean(text: string): boolean {
-  const t = text.trim();
-  if (t === '1' || t === 'true') return true;
-  if (t === '0' || t === 'false') return false;
-  throw badValue(`not a boolean: ${quote(t)}`);
-}
-
-/** parseDate reads `YYYYMMDDTHH:MM:SS` and the ISO 8601 variants (dashes, fraction, zone). No zone means UTC. @internal */
-export function parseDate(text: string): Date {
-  const t = text.trim();
-  const m = DATE.exec(t);
-  if (m === null) throw badValue(`not a dateTime.iso8601: ${quote(t)}`);
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const ms = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
-  const at = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
-  at.setUTCFullYear(y); // Date.UTC maps years 0-99 to 1900-1999
-  if (at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== d || at.getUTCHours() !== h || mi > 59 || s > 60)
-    throw badValue(`not a valid date: ${quote(t)}`);
-  const zone = m[8];
-  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
-    const sign = zone[0] === '-' ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
-    at.setTime(at.getTime() - sign * offset * 60_000);
-  }
-  return at;
-}
-
-function parseBase64(text: string): Uint8Array {
-  const t = text.replace(/\s+/g, '');
-  if (!BASE64.test(t) || t.length % 4 === 1) throw badValue('not valid base64');
-  const b = Buffer.from(t, 'base64');
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** The value types that hold text, each decoded by {@link scalar}. */
-const SCALAR_TYPES: ReadonlySet<string> = new Set([
-  'string',
-  'int',
-  'i4',
-  'i8',
-  'i1',
-  'i2',
-  'boolean',
-  'double',
-  'dateTime.iso8601',
-  'base64',
-  'nil',
-]);
-
-function scalar(name: string, text: string): unknown {
-  switch (name) {
-    case 'string':
-      return text;
-    case 'int':
-    case 'i4':
-    case 'i8':
-    case 'i1':
-    case 'i2':
-      return parseInteger(text);
-    case 'boolean':
-      return parseBoolean(text);
-    case 'double':
-      return parseDouble(text);
-    case 'dateTime.iso8601':
-      return parseDate(text);
-    case 'base64':
-      return parseBase64(text);
-    default: // nil
-      if (text.trim() !== '') throw badValue('<nil/> must be empty');
-      return null;
-  }
-}
 
 // A member named __proto__ must become an own data property, never the prototype.
 function setMember(obj: Record<string, unknown>, key: string, value: unknown): void {
@@ -169,6 +63,7 @@ class Decoder {
   methodName: string | undefined;
   fault: unknown = UNSET;
   private sawParams = false;
+  private large = false;
 
   constructor() {
     this.parser = this.createParser();
@@ -190,7 +85,18 @@ class Decoder {
     return p;
   }
 
+  /**
+   * own returns a string value that shares no memory with the document. saxes hands
+   * out text as slices of the document (V8 slices substrings of 13 characters or more),
+   * so a short string a service keeps would keep a document of up to 4 MiB alive.
+   * Documents up to 1 KiB skip the copy: there the slice holds little.
+   */
+  private own(text: string): string {
+    return this.large && text.length >= 13 ? `${text} `.slice(0, -1) : text;
+  }
+
   run(xml: string, response: boolean, maxDepth: number): void {
+    this.large = xml.length > 1024;
     this.response = response;
     this.maxDepth = maxDepth;
     this.tags = [];
@@ -293,12 +199,12 @@ class Decoder {
     const name = localName(raw);
     this.tags.pop();
     if (SCALAR_TYPES.has(name)) {
-      this.current = scalar(name, this.text);
+      this.current = name === 'string' ? this.own(this.text) : scalar(name, this.text);
       return;
     }
     switch (name) {
       case 'value': {
-        const v = this.current === UNSET ? this.text : this.current; // untyped <value> is a string
+        const v = this.current === UNSET ? this.own(this.text) : this.current; // untyped <value> is a string
         this.current = UNSET;
         const parent = this.tags[this.tags.length - 1];
         if (parent === 'data') (this.top() as unknown[]).push(v);
@@ -346,6 +252,8 @@ class Decoder {
 const decoder = new Decoder();
 
 // Bytes to text: UTF-8 unless the XML declaration names Latin-1; a BOM is dropped.
+// UTF-8 is decoded strictly: a body that is not valid UTF-8 is -32700, as on every
+// protocol, never text with U+FFFD in place of the bad bytes.
 function toText(body: Uint8Array | string): string {
   if (typeof body === 'string') return body;
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -358,13 +266,14 @@ function toText(body: Uint8Array | string): string {
     if (enc !== undefined && enc !== 'utf-8' && enc !== 'utf8' && enc !== 'us-ascii' && enc !== 'ascii')
       throw new RpcError(Code.ParseError, `xmlrpc: unsupported encoding ${quote(enc)}`);
   }
+  if (!isUtf8(buf)) throw new RpcError(Code.ParseError, 'xmlrpc: the body is not valid UTF-8');
   return buf.toString('utf8', start);
 }
 
 /**
  * decodeCall reads a methodCall document.
  * @throws RpcError with {@link Code.ParseError} when the body is not well-formed XML
- *   (an empty body included) or has an unsupported encoding; {@link Code.InvalidRequest}
+ *   (an empty body included), is not valid UTF-8, or has an unsupported encoding; {@link Code.InvalidRequest}
  *   when it is well-formed but not a methodCall (a DOCTYPE, an unknown element or
  *   value type, a missing methodName); {@link Code.InvalidParams} when a value cannot
  *   be decoded (an `<int>` that is not a number, a NaN double, an i8 beyond 64 bits);

@@ -125,8 +125,14 @@ describe('xmlrpc hostile input', () => {
         resolve({ status: res.statusCode ?? 0, sent });
         req.destroy();
       });
-      req.on('error', (err) => {
-        if (!done) reject(err);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (done) return;
+        // Node's server closes a socket whose unread body keeps coming after the 413
+        // went out; the client can then hit the closed socket before it reads the 413.
+        if (err.code === 'EPIPE' || err.code === 'ECONNRESET') {
+          done = true;
+          resolve({ status: 0, sent });
+        } else reject(err);
       });
       const pump = (): void => {
         for (let i = 0; i < total / chunk.length && !done && sent < total; i++) {
@@ -140,7 +146,7 @@ describe('xmlrpc hostile input', () => {
       };
       pump();
     });
-    expect(outcome.status).toBe(413);
+    expect([0, 413]).toContain(outcome.status); // 413, or closed on the client's writes
     expect(outcome.sent).toBeLessThan(defaultLimits.maxMessageBytes + 32 * 1024 * 1024);
     await stillServes();
   });

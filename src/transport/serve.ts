@@ -124,8 +124,10 @@ export async function serve(service: Service | Registry, options: ServeOptions =
       const stream: StreamServer = createStreamServer(registry, p.stream.codec, limits, p.name);
       closers.push((deadline) => stream.drain(deadline));
       const port = await listen(stream.server, configured ?? p.stream.defaultPort, host);
-      const url = `${p.schemes[0]}//${hostForUrl(host)}:${port}`;
-      listeners.push({ protocol: p.name, url, clientUrl: url });
+      for (const scheme of p.stream.clientSchemes ?? p.schemes.slice(0, 1)) {
+        const url = `${scheme}//${hostForUrl(host)}:${port}`;
+        listeners.push({ protocol: p.name, url, clientUrl: url });
+      }
     }
   } catch (err) {
     await close(0);

@@ -96,10 +96,11 @@ export function createFramer(options: FramerOptions): Framer {
  * createEitherFramer returns the server's framer for one connection of the msgpack
  * port. The first byte decides for the connection's whole life: `0x93` or `0x94` (a
  * fixarray of 3 or 4, the start of a bare msgpack-rpc message) selects bare framing,
- * and replies then go out without their length prefix (the bare framer's `outgoing`); anything else is
- * read as a length prefix, as always (a frame under 16 MiB starts with `0x00`; other
- * bytes get the length framer's own refusal). A length of 0x93000000 bytes or more
- * is therefore never read as one, which no `maxMessageBytes` allows anyway.
+ * and replies then go out without their length prefix (the bare framer's
+ * `outgoing`); anything else is read as a length prefix, as always (a frame under
+ * 16 MiB starts with `0x00`; other bytes get the length framer's own refusal). A
+ * length whose first byte is `0x93` or `0x94` (2.3 GiB or more) is therefore never
+ * read as one; no sensible `maxMessageBytes` allows such a frame anyway.
  */
 export function createEitherFramer(length: FramerOptions, bare: BareFramerOptions): Framer {
   return new EitherFramer(length, bare);

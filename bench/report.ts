@@ -77,6 +77,13 @@ export function targets(s: Figures): Target[] {
   return [
     t('msgpack 64 in flight ÷ batched raw echo', ratio(in64('msgpack'), in64('raw-batched')), '>=', 0.45),
     t('msgpack sequential ÷ raw echo', ratio(seq('msgpack'), seq('raw')), '>=', 0.9),
+    // Issue 13: bare framing on the msgpack port.
+    t(
+      'bare msgpack-rpc 64 in flight ÷ length-prefixed',
+      ratio(in64('msgpack-bare'), in64('msgpack')),
+      '>=',
+      0.9,
+    ),
     t(
       'JSON-RPC/TCP 64 in flight ÷ batched raw echo',
       ratio(in64('jsonrpc-tcp'), in64('raw-batched')),

@@ -74,6 +74,17 @@ export const stacks: readonly Stack[] = [
     figures: ALL,
     floor: 'tcp',
   },
+  // Issue 13: bare msgpack-rpc framing (no length prefix) on the same msgpack port.
+  {
+    id: 'msgpack-bare',
+    label: 'polyrpc msgpack/TCP bare',
+    group: 'polyrpc',
+    server: 'polyrpc-msgpack',
+    driver: 'polyrpc',
+    figures: ALL,
+    target: (url) => url.replace(/^msgpack:/, 'msgpack+bare:'),
+    floor: 'tcp',
+  },
   {
     id: 'jsonrpc-tcp',
     label: 'polyrpc JSON-RPC/TCP',

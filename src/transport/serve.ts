@@ -134,8 +134,13 @@ export async function serve(service: Service | Registry, options: ServeOptions =
       const stream: StreamServer = createStreamServer(registry, p.stream.codec, limits, p.name, tls);
       closers.push((deadline) => stream.drain(deadline));
       const port = await listen(stream.server, configured ?? p.stream.defaultPort, host);
-      const url = `${tls === undefined ? p.schemes[0] : p.stream.tlsScheme}//${hostForUrl(host)}:${port}`;
-      listeners.push({ protocol: p.name, url, clientUrl: url });
+      // With TLS the listener shows its TLS scheme; else one line per framing it takes.
+      const schemes =
+        tls === undefined ? (p.stream.clientSchemes ?? p.schemes.slice(0, 1)) : [p.stream.tlsScheme];
+      for (const scheme of schemes) {
+        const url = `${scheme}//${hostForUrl(host)}:${port}`;
+        listeners.push({ protocol: p.name, url, clientUrl: url });
+      }
     }
   } catch (err) {
     await close(0);

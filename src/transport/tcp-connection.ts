@@ -81,7 +81,8 @@ export class TcpConnection implements MessageConnection<Buffer, FrameBytes> {
   }
 
   send(message: FrameBytes): void {
-    this.#out.write(message);
+    const outgoing = this.framer.outgoing;
+    this.#out.write(outgoing === undefined ? message : outgoing(message));
   }
 
   pause(): void {

@@ -113,6 +113,12 @@ export interface StreamBinding {
   /** The URL scheme of the listener when it speaks TLS, e.g. `msgpack+tls:`. */
   readonly tlsScheme: string;
   readonly codec: StreamServerCodec;
+  /**
+   * URL schemes listener lines show for the port, one line each, when its framer
+   * serves more than one framing (msgpack: `['msgpack:', 'msgpack+bare:']`).
+   * Defaults to the protocol's first scheme.
+   */
+  readonly clientSchemes?: readonly string[];
 }
 
 /** CallOptions apply to one call. */
@@ -264,6 +270,14 @@ export interface Framer {
   push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void;
   /** Bytes held for an incomplete frame. */
   readonly pending: number;
+  /**
+   * outgoing, when set, rewrites each encoded message before it is sent on this
+   * connection. A stream codec's encoders write the protocol's own framing (msgpack:
+   * the length prefix); a framer that serves another framing on some connections sets
+   * this once it knows which one the connection uses (msgpack's bare framing, told by
+   * the first byte, drops the prefix). Unset: messages are sent as encoded.
+   */
+  readonly outgoing?: ((message: FrameBytes) => FrameBytes) | undefined;
 }
 
 /**

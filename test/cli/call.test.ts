@@ -71,7 +71,7 @@ describe.each(schemes)('call over %s', (scheme) => {
 describe('call with the URLs serve prints (issue 10 item 5)', () => {
   // One process per listener, all at once (spawning is the slow part on a loaded machine).
   it("takes every listener line's URL unchanged", { timeout: 60_000 }, async () => {
-    expect(served.lines).toHaveLength(6);
+    expect(served.lines).toHaveLength(7);
     const runs = await Promise.all(
       served.lines.map((line) =>
         runCli(['call', line.split(' ')[1]!, 'hypotenuse', '--named', '{"a":3,"b":4}', '--compact']),

@@ -8,13 +8,16 @@ afterAll(killAll);
 describe('serve', () => {
   it('prints one line per listener and exits 0 quickly on SIGTERM', async () => {
     const served = await startServer();
-    expect(served.lines).toHaveLength(6);
+    expect(served.lines).toHaveLength(7);
     expect(served.lines[0]).toMatch(/^xmlrpc http:\/\/127\.0\.0\.1:\d+\/RPC2$/);
     expect(served.lines).toContainEqual(
       expect.stringMatching(/^jsonrpc http:\/\/127\.0\.0\.1:\d+\/jsonrpc$/),
     );
     expect(served.lines).toContainEqual(expect.stringMatching(/^jsonrpc tcp:\/\/127\.0\.0\.1:\d+$/));
     expect(served.lines).toContainEqual(expect.stringMatching(/^msgpack msgpack:\/\/127\.0\.0\.1:\d+$/));
+    expect(served.lines).toContainEqual(
+      expect.stringMatching(/^msgpack msgpack\+bare:\/\/127\.0\.0\.1:\d+$/),
+    );
     expect(served.lines).toContainEqual(expect.stringMatching(/^websocket ws:\/\/127\.0\.0\.1:\d+\/ws$/));
     expect(served.lines).toContainEqual(
       expect.stringMatching(/^websocket msgpack\+ws:\/\/127\.0\.0\.1:\d+\/ws$/),
@@ -45,7 +48,10 @@ describe('serve', () => {
     const a = await runServeLines(['--no-msgpack', '--no-xmlrpc', '--no-websocket']);
     expect(a.map((l) => l.split(' ')[0])).toEqual(['jsonrpc', 'jsonrpc']);
     const b = await runServeLines(['--protocols', 'msgpack']);
-    expect(b).toEqual([expect.stringMatching(/^msgpack msgpack:\/\//)]);
+    expect(b).toEqual([
+      expect.stringMatching(/^msgpack msgpack:\/\//),
+      expect.stringMatching(/^msgpack msgpack\+bare:\/\//),
+    ]);
   });
 
   it('logs each call at debug level', async () => {

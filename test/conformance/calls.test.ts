@@ -33,7 +33,7 @@ describe('conformance: endpoints', () => {
       const carriers = mine.map((e) => e.carrier).sort();
       const expected = [
         ...(p.http ? ['http'] : []),
-        ...(p.stream ? ['tcp'] : []),
+        ...(p.stream ? ['tcp', ...(p.stream.clientSchemes?.slice(1).map((s) => s.slice(0, -1)) ?? [])] : []),
         ...(p.upgrade?.clientSchemes.map((s) => s.slice(0, -1)) ?? []),
       ].sort();
       expect(carriers, p.name).toEqual(expected);

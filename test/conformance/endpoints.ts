@@ -134,8 +134,9 @@ export interface Endpoint {
   readonly protocol: string;
   readonly url: string;
   /**
-   * `http` for POST on the shared HTTP server, `tcp` for a protocol's own listener, or
-   * an upgrade's client scheme (`ws`, `msgpack+ws`) for a WebSocket on the HTTP server.
+   * `http` for POST on the shared HTTP server, `tcp` for a protocol's own listener, an
+   * upgrade's client scheme (`ws`, `msgpack+ws`) for a WebSocket on the HTTP server, or
+   * the client scheme of another framing its own listener takes (`msgpack+bare`).
    */
   readonly carrier: string;
   readonly port: number;
@@ -162,10 +163,11 @@ export function endpointsOf(server: RpcServer): Endpoint[] {
   return server.listeners.map((l) => {
     const client = new URL(l.clientUrl);
     const scheme = client.protocol.slice(0, -1);
-    const upgrade = protocols.find((p) => p.name === l.protocol)?.upgrade;
+    const protocol = protocols.find((p) => p.name === l.protocol);
     const carrier = l.url.startsWith('http')
       ? 'http'
-      : upgrade?.clientSchemes.includes(client.protocol)
+      : protocol?.upgrade?.clientSchemes.includes(client.protocol) ||
+          protocol?.stream?.clientSchemes?.slice(1).includes(client.protocol)
         ? scheme
         : 'tcp';
     return {

@@ -139,6 +139,24 @@ const deepMsgpack = (): Buffer => {
     expect: { error: Code.ParseError, after: 'open' },
   },
 };
+// Bare msgpack-rpc on the msgpack port: no length prefix, so a message whose end
+// cannot be found (over the size limit, too deep, not MessagePack) closes the connection.
+(HOSTILE as Record<string, Record<HostileClass, HostileCase>>)['msgpack msgpack+bare'] = {
+  'too large': {
+    body: () => {
+      // [0, 1, "echo", [<str 32 of MAX_BYTES + 1>]]: only the header; refused before the body.
+      const head = Buffer.from([0x94, 0x00, 0x01, 0xa4, ...Buffer.from('echo'), 0x91, 0xdb, 0, 0, 0, 0]);
+      head.writeUInt32BE(MAX_BYTES + 1, head.length - 4);
+      return head;
+    },
+    expect: { error: Code.LimitExceeded, after: 'closed' },
+  },
+  'too deep': { body: deepMsgpack, expect: { error: Code.LimitExceeded, after: 'closed' } },
+  malformed: {
+    body: () => Buffer.from([0x94, 0x00, 0x01, 0xc1]), // 0xc1 is never used in msgpack
+    expect: { error: Code.ParseError, after: 'closed' },
+  },
+};
 (HOSTILE as Record<string, Record<HostileClass, HostileCase>>)['websocket msgpack+ws'] = {
   'too large': { body: () => Buffer.alloc(MAX_BYTES + 1, 0x90), expect: { closed: true } },
   'too deep': { body: deepMsgpack, expect: { error: Code.LimitExceeded, after: 'open' } },
@@ -254,7 +272,8 @@ async function overHttp(ep: Endpoint, body: Buffer): Promise<Outcome> {
 
 /** overTcp sends the bytes on a raw socket and reads what comes back, then tries a good call on it. */
 async function overTcp(ep: Endpoint, body: Buffer): Promise<Outcome> {
-  const sock = await connectWire(ep.protocol as WireProtocol, ep.port);
+  const wire = (ep.carrier === 'tcp' ? ep.protocol : ep.carrier) as WireProtocol;
+  const sock = await connectWire(wire, ep.port);
   try {
     sock.sendRaw(body);
     const reply = await sock.next(3000);
@@ -290,7 +309,7 @@ describe.each(endpoints)('conformance: hostile input on $name', (ep) => {
     const outcome =
       ep.carrier === 'http'
         ? await overHttp(ep, c.body())
-        : ep.carrier === 'tcp'
+        : ep.carrier === 'tcp' || ep.carrier === 'msgpack+bare'
           ? await overTcp(ep, c.body())
           : await overWs(ep, c.body());
     expect(outcome).toEqual(c.expect);

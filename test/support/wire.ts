@@ -2,13 +2,14 @@
  * Raw sockets for the stream protocols, for tests that must not go through our own
  * client: send a call or arbitrary bytes, read back decoded messages in a neutral
  * form. The wire encodings are written here from the protocol docs (JSON lines,
- * msgpack-rpc frames with a 4-byte length), so they survive any rewrite of src/.
+ * msgpack-rpc frames with a 4-byte length, bare msgpack-rpc values back to back), so
+ * they survive any rewrite of src/.
  */
 import { connect, type Socket } from 'node:net';
-import { pack, unpack } from 'msgpackr';
+import { pack, unpack, unpackMultiple } from 'msgpackr';
 
-/** WireProtocol names the stream protocols this helper speaks. */
-export type WireProtocol = 'jsonrpc' | 'msgpack';
+/** WireProtocol names the stream protocols (and framings) this helper speaks. */
+export type WireProtocol = 'jsonrpc' | 'msgpack' | 'msgpack+bare';
 
 /** WireCall is a request (with id) or a notification (without). */
 export interface WireCall {
@@ -39,7 +40,7 @@ export function encodeCall(protocol: WireProtocol, call: WireCall): Buffer {
     return Buffer.from(`${JSON.stringify(msg)}\n`);
   }
   const body = call.id === undefined ? [2, call.method, call.params] : [0, call.id, call.method, call.params];
-  return frame(pack(body));
+  return protocol === 'msgpack+bare' ? pack(body) : frame(pack(body));
 }
 
 /** frame puts a msgpack body behind its 4-byte big-endian length. */
@@ -123,6 +124,8 @@ export async function connectWire(
           held = held.subarray(nl + 1);
           deliver(decodeJson(JSON.parse(line)));
         }
+      } else if (protocol === 'msgpack+bare') {
+        held = takeBare(held, (value) => deliver(decodeMsgPack(value)));
       } else {
         while (held.length >= 4 && held.length >= 4 + held.readUInt32BE(0)) {
           const n = held.readUInt32BE(0);
@@ -170,6 +173,20 @@ export async function connectWire(
         });
       }),
   };
+}
+
+/** takeBare delivers every whole value at the start of `held` and returns the bytes left. */
+function takeBare(held: Buffer, deliver: (value: unknown) => void): Buffer {
+  let used = 0;
+  try {
+    unpackMultiple(held, (value: unknown, _start?: number, end?: number) => {
+      used = end ?? held.length;
+      deliver(value);
+    });
+  } catch (err) {
+    if (!(err as { incomplete?: boolean }).incomplete) throw err;
+  }
+  return held.subarray(used);
 }
 
 /** nextReply skips pushes and resolves the next reply (or closed). */

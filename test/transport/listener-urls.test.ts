@@ -23,10 +23,11 @@ afterAll(async () => {
 });
 
 describe('listener URLs are client URLs', () => {
-  it('lists one listener per protocol binding', () => {
+  it('lists one listener per protocol binding (msgpack: one per framing of its port)', () => {
     expect(server.listeners.map((l) => l.protocol).sort()).toEqual([
       'jsonrpc',
       'jsonrpc',
+      'msgpack',
       'msgpack',
       'websocket',
       'websocket',
@@ -63,6 +64,7 @@ describe('protocolFor', () => {
     ['http://127.0.0.1:8000/api/rpc', 'xmlrpc'],
     ['xmlrpc+http://127.0.0.1:8000/jsonrpc', 'xmlrpc'],
     ['msgpack://127.0.0.1:8002', 'msgpack'],
+    ['msgpack+bare://127.0.0.1:8002', 'msgpack'],
   ])('%s is %s', (url, name) => {
     expect(protocolFor(new URL(url)).name).toBe(name);
   });

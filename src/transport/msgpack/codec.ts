@@ -14,7 +14,8 @@ import type {
   StreamClientCodec,
   StreamServerCodec,
 } from '../types.js';
-import { createFramer } from './framing.js';
+import { createBareFramer } from './bare-framing.js';
+import { createEitherFramer, createFramer } from './framing.js';
 import { encodeMessage } from './splice.js';
 import { DecodeError, decodeValue, encodeFrame } from './values.js';
 
@@ -43,17 +44,31 @@ export const CLIENT_MAX_DEPTH = 512;
  * A frame over the
  * size limit is a FrameError carrying the same kind of error frame, and the connection
  * closes. Encoders never throw: a value that cannot be encoded becomes an internal error.
+ *
+ * Its framer takes length-prefixed frames or bare msgpack-rpc messages, chosen by each
+ * connection's first byte (`createEitherFramer`). In bare mode a message over the size
+ * limit, nested deeper than `maxDepth`, or holding a byte that is no MessagePack token
+ * has no end that can be found: it gets the error with msgid nil, and the connection
+ * closes. Encoders write length-prefixed frames; a bare connection's framer drops the
+ * prefix on the way out.
  */
 export const serverCodec: StreamServerCodec = {
   createFramer(limits: Limits) {
-    return createFramer({
-      maxBytes: limits.maxMessageBytes,
-      tooLarge: (length, max) =>
-        errorFrame(null, {
-          code: Code.LimitExceeded,
-          message: `msgpack: frame of ${length} bytes exceeds the limit of ${max}`,
-        }),
-    });
+    return createEitherFramer(
+      {
+        maxBytes: limits.maxMessageBytes,
+        tooLarge: (length, max) =>
+          errorFrame(null, {
+            code: Code.LimitExceeded,
+            message: `msgpack: frame of ${length} bytes exceeds the limit of ${max}`,
+          }),
+      },
+      {
+        maxBytes: limits.maxMessageBytes,
+        maxDepth: limits.maxDepth,
+        refuse: (code, message) => errorFrame(null, { code, message }),
+      },
+    );
   },
 
   decode(frame: Buffer, limits: Limits): Incoming {
@@ -163,6 +178,17 @@ export const clientCodec: StreamClientCodec = {
       if (push !== undefined) return { kind: 'push', push };
     }
     return { kind: 'invalid', message: 'msgpack: not a response or a known notification' };
+  },
+};
+
+/**
+ * bareClientCodec is {@link clientCodec} over bare msgpack-rpc framing (no length
+ * prefix), for `msgpack+bare://` URLs.
+ */
+export const bareClientCodec: StreamClientCodec = {
+  ...clientCodec,
+  createFramer(maxMessageBytes: number) {
+    return createBareFramer({ maxBytes: maxMessageBytes, maxDepth: CLIENT_MAX_DEPTH });
   },
 };
 

@@ -1,8 +1,12 @@
 /**
- * Length-prefixed framing: each frame is a 4-byte big-endian unsigned length, then
- * that many bytes. Pure; no sockets.
+ * The msgpack port's framings: length-prefixed (each frame is a 4-byte big-endian
+ * unsigned length, then that many bytes), bare (`bare-framing.ts`), and the server's
+ * framer that takes either, told apart by a connection's first byte. Pure; no sockets.
+ *
+ * Exports: createFramer, FramerOptions, createEitherFramer.
  */
-import { FrameError, type Framer } from '../types.js';
+import { type FrameBytes, FrameError, type Framer } from '../types.js';
+import { type BareFramerOptions, createBareFramer, isBareStart } from './bare-framing.js';
 
 /** FramerOptions configure {@link createFramer}. */
 export interface FramerOptions {
@@ -86,4 +90,41 @@ export function createFramer(options: FramerOptions): Framer {
       }
     },
   };
+}
+
+/**
+ * createEitherFramer returns the server's framer for one connection of the msgpack
+ * port. The first byte decides for the connection's whole life: `0x93` or `0x94` (a
+ * fixarray of 3 or 4, the start of a bare msgpack-rpc message) selects bare framing,
+ * and replies then go out without their length prefix (the bare framer's
+ * `outgoing`); anything else is read as a length prefix, as always (a frame under
+ * 16 MiB starts with `0x00`; other bytes get the length framer's own refusal). A
+ * length whose first byte is `0x93` or `0x94` (2.3 GiB or more) is therefore never
+ * read as one; no sensible `maxMessageBytes` allows such a frame anyway.
+ */
+export function createEitherFramer(length: FramerOptions, bare: BareFramerOptions): Framer {
+  return new EitherFramer(length, bare);
+}
+
+class EitherFramer implements Framer {
+  outgoing: ((message: FrameBytes) => FrameBytes) | undefined = undefined;
+  #inner: Framer | undefined;
+
+  constructor(
+    readonly length: FramerOptions,
+    readonly bare: BareFramerOptions,
+  ) {}
+
+  get pending(): number {
+    return this.#inner?.pending ?? 0;
+  }
+
+  push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+    if (this.#inner === undefined) {
+      if (chunk.length === 0) return;
+      this.#inner = isBareStart(chunk[0]!) ? createBareFramer(this.bare) : createFramer(this.length);
+      this.outgoing = this.#inner.outgoing;
+    }
+    this.#inner.push(chunk, onFrame);
+  }
 }

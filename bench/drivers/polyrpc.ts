@@ -7,7 +7,7 @@ import type { Driver } from '../lib/load.js';
 export function polyrpcDriver(target: string): Driver {
   const url = new URL(target);
   // XML-RPC has base64 and msgpack has bin; JSON-RPC carries a string.
-  const binary = url.protocol === 'msgpack:' || url.protocol === 'http:';
+  const binary = ['msgpack:', 'msgpack+ws:', 'http:'].includes(url.protocol);
   return {
     payload: binary ? 'binary' : 'string',
     async open() {

@@ -1,6 +1,6 @@
 /**
  * Interop with jayson 5 over WebSocket, both directions: jayson's WebSocket client
- * (`jayson.Client.websocket`, on its own `ws` 7 through isomorphic-ws) against our
+ * (`jayson.Client.websocket`, on `ws` through isomorphic-ws) against our
  * `/ws`, and our `ws://` client against jayson's WebSocket server.
  */
 import jayson from 'jayson/promise/index.js';
@@ -99,7 +99,7 @@ describe('jayson WebSocket client → our /ws', () => {
 
 const recorded: unknown[] = [];
 
-/** What jayson's `websocket()` returns: its `ws` 7 server (typed as an opaque class). */
+/** What jayson's `websocket()` returns: a `ws` server (typed as an opaque class). */
 interface JaysonWss {
   once(event: 'listening', listener: () => void): void;
   address(): unknown;

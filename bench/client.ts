@@ -41,6 +41,9 @@ const drivers: Record<string, (target: string) => Promise<Driver>> = {
   grpc: async (t) => (await import('./drivers/grpc.js')).grpcDriver(t),
   raw: async (t) => (await import('./drivers/raw.js')).rawDriver(t),
   http: async (t) => (await import('./drivers/http.js')).httpDriver(t),
+  // WebSocket (issue 13)
+  'jayson-ws': async (t) => (await import('./drivers/jayson-ws.js')).jaysonWsDriver(t),
+  'ws-echo': async (t) => (await import('./drivers/ws-echo.js')).wsEchoDriver(t),
 };
 
 async function repeat<T>(reps: number, f: () => Promise<T>): Promise<T[]> {

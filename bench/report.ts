@@ -62,7 +62,27 @@ const CPU_TARGET = { ours: 'jayson-tcp>polyrpc', reference: 'jayson-tcp', want: 
 const CPU_TARGET_NAME =
   'polyrpc server CPU/call ÷ jayson server CPU/call (jayson TCP client, connection per call)';
 
-/** targets computes every target of issues 7 and 12 from the summaries. */
+/**
+ * The WebSocket targets of issue 13: 64 in flight on one connection, against the
+ * same protocol over TCP.
+ */
+function webSocketTargets(
+  s: Figures,
+  t: (name: string, measured: number, op: Target['op'], want: number) => Target,
+): Target[] {
+  const in64 = (id: string) => s[id]?.in64?.median;
+  return [
+    t(
+      'JSON-RPC/WebSocket 64 in flight ÷ JSON-RPC/TCP',
+      ratio(in64('jsonrpc-ws'), in64('jsonrpc-tcp')),
+      '>=',
+      0.8,
+    ),
+    t('msgpack/WebSocket 64 in flight ÷ msgpack/TCP', ratio(in64('msgpack-ws'), in64('msgpack')), '>=', 0.8),
+  ];
+}
+
+/** targets computes every target of issues 7, 12 and 13 from the summaries. */
 export function targets(s: Figures): Target[] {
   const t = (name: string, measured: number, op: Target['op'], want: number): Target => ({
     name,
@@ -115,6 +135,7 @@ export function targets(s: Figures): Target[] {
       '<=',
       CPU_TARGET.want,
     ),
+    ...webSocketTargets(s, t),
   ];
 }
 
@@ -128,6 +149,9 @@ export const peerOf: Readonly<Record<string, string>> = {
   'jayson-http>polyrpc': 'jayson-http',
   'xmlrpc-npm>polyrpc': 'xmlrpc-npm',
   'python>polyrpc': 'python',
+  // WebSocket (issue 13)
+  'jsonrpc-ws': 'jayson-ws',
+  'jayson-ws>polyrpc': 'jayson-ws',
 };
 
 /** ServerCpu is one cross stack's server CPU per call, beside the same client against its own server. */
@@ -195,9 +219,13 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 
 /** render returns the figures table, the ratios table and the targets. */
 export function render(list: readonly Stack[], s: Figures, t: readonly Target[]): string {
-  const floorSeq = (st: Stack) => (st.floor === 'tcp' ? s.raw?.seq?.median : s['http-bare']?.seq?.median);
-  const floor64 = (st: Stack) =>
-    st.floor === 'tcp' ? s['raw-batched']?.in64?.median : s['http-bare']?.in64?.median;
+  const floorOf = {
+    tcp: ['raw', 'raw-batched'],
+    http: ['http-bare', 'http-bare'],
+    ws: ['ws-echo', 'ws-echo'],
+  };
+  const floorSeq = (st: Stack) => s[floorOf[st.floor][0]!]?.seq?.median;
+  const floor64 = (st: Stack) => s[floorOf[st.floor][1]!]?.in64?.median;
   const figures = list
     .filter((st) => s[st.id] !== undefined)
     .map((st) => {
@@ -261,7 +289,7 @@ export function render(list: readonly Stack[], s: Figures, t: readonly Target[])
       figures,
     ),
     '',
-    'Ratios (floor: raw TCP echo — plain for sequential, batched for 64 in flight — or bare node:http):',
+    'Ratios (floor: raw TCP echo — plain for sequential, batched for 64 in flight — bare node:http, or the bare ws echo):',
     table(['stack', 'seq ÷ floor', '64 ÷ floor', 'peer', 'seq ÷ peer', '64 ÷ peer', '16×16 ÷ peer'], ratios),
     '',
     'Server CPU per call, cross stacks (our server) beside the same client against its own server (reference):',

@@ -35,6 +35,10 @@ export const servers: Record<string, ServerSpec> = {
   raw: { argv: ts('raw-echo.ts', 'plain'), node: true },
   'raw-batched': { argv: ts('raw-echo.ts', 'batched'), node: true },
   'http-bare': { argv: ts('http-bare.ts'), node: true },
+  // WebSocket (issue 13)
+  'polyrpc-websocket': { argv: ts('polyrpc.ts', 'websocket'), requires: 'websocket', node: true },
+  'jayson-ws': { argv: ts('jayson.ts', 'ws') },
+  'ws-echo': { argv: ts('ws-echo.ts'), node: true },
 };
 
 /** Group says what a stack is compared as. */
@@ -54,14 +58,68 @@ export interface Stack {
   readonly figures: readonly Figure[];
   /** Rewrites the server's URL for this client (e.g. a path or scheme). */
   readonly target?: (url: string) => string;
-  /** Which floor it is compared to: the raw TCP echo or bare node:http. */
-  readonly floor: 'tcp' | 'http';
+  /** Which floor it is compared to: the raw TCP echo, bare node:http or the bare `ws` echo. */
+  readonly floor: 'tcp' | 'http' | 'ws';
 }
 
 const asHttp = (path: string) => (url: string) => {
   const u = new URL(url.replace(/^jsonrpc\+/, ''));
   return `http://${u.host}${path}`;
 };
+
+/**
+ * The WebSocket stacks (issue 13): JSON-RPC (text frames) and msgpack-rpc (binary
+ * frames) at `/ws`, 64 in flight on one connection, beside jayson's WebSocket client
+ * and server and the bare `ws` echo floor.
+ */
+const webSocketStacks: readonly Stack[] = [
+  {
+    id: 'jsonrpc-ws',
+    label: 'polyrpc JSON-RPC/WebSocket',
+    group: 'polyrpc',
+    server: 'polyrpc-websocket',
+    driver: 'polyrpc',
+    figures: ALL,
+    floor: 'ws',
+  },
+  {
+    id: 'msgpack-ws',
+    label: 'polyrpc msgpack/WebSocket',
+    group: 'polyrpc',
+    server: 'polyrpc-websocket',
+    driver: 'polyrpc',
+    figures: ALL,
+    target: (url) => url.replace(/^ws:/, 'msgpack+ws:'),
+    floor: 'ws',
+  },
+  {
+    id: 'jayson-ws',
+    label: 'jayson WebSocket',
+    group: 'peer',
+    server: 'jayson-ws',
+    driver: 'jayson-ws',
+    figures: ALL,
+    floor: 'ws',
+  },
+  {
+    id: 'jayson-ws>polyrpc',
+    label: 'jayson WebSocket → polyrpc',
+    group: 'cross',
+    server: 'polyrpc-websocket',
+    driver: 'jayson-ws',
+    figures: ALL,
+    floor: 'ws',
+  },
+  {
+    id: 'ws-echo',
+    label: 'floor: bare ws echo',
+    group: 'floor',
+    server: 'ws-echo',
+    driver: 'ws-echo',
+    figures: ALL,
+    floor: 'ws',
+  },
+];
 
 /** stacks in the order they are run and printed. */
 export const stacks: readonly Stack[] = [
@@ -221,6 +279,7 @@ export const stacks: readonly Stack[] = [
     figures: ALL,
     floor: 'http',
   },
+  ...webSocketStacks,
 ];
 
 /** idleServers are measured for RSS with many idle TCP connections (a fresh process each). */

@@ -1,6 +1,7 @@
 /**
  * polyrpc's server for one protocol binding:
- * `bench/servers/polyrpc.ts msgpack|jsonrpc-tcp|jsonrpc-http|xmlrpc`.
+ * `bench/servers/polyrpc.ts msgpack|jsonrpc-tcp|jsonrpc-http|xmlrpc|websocket`
+ * (websocket: `/ws` on the HTTP port; its first listener is `ws://`).
  * The demo service with the default registry options (params validated).
  */
 import { createDemoService } from '../../src/demo/service.js';
@@ -9,7 +10,7 @@ import { ready } from './ready.js';
 
 const mode = process.argv[2] ?? 'msgpack';
 const protocol = mode.startsWith('jsonrpc') ? 'jsonrpc' : mode;
-const overHttp = mode === 'jsonrpc-http' || mode === 'xmlrpc';
+const overHttp = mode === 'jsonrpc-http' || mode === 'xmlrpc' || mode === 'websocket';
 
 const server = await serve(createDemoService(), {
   host: '127.0.0.1',

@@ -4,6 +4,7 @@
  * accepted as positional arguments (`polyrpc call … add -3 4`).
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { exampleUrl } from './urls.js';
 
 /** Exit statuses shared by every command. */
 export const Exit = {
@@ -102,7 +103,7 @@ export function parseUrl(text: string): URL {
     return new URL(text);
   } catch {
     throw new UsageError(
-      `not a URL: ${JSON.stringify(text)} (try http://127.0.0.1:8000/RPC2 or tcp://127.0.0.1:8001)`,
+      `not a URL: ${JSON.stringify(text)} (try ${exampleUrl()} or ${exampleUrl({ push: true })})`,
     );
   }
 }

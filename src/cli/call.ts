@@ -6,6 +6,7 @@ import type { Params } from '../rpc/message.js';
 import { Exit, milliseconds, parse, parseUrl, UsageError } from './args.js';
 import { parseArg, toJson } from './format.js';
 import { failureLine, isRpcError, openTransport, rpcErrorLine } from './remote.js';
+import { exampleUrl, urlHelp } from './urls.js';
 
 /** help is the usage text of `polyrpc call`. */
 export const help = `Usage: polyrpc call <url> <method> [args...] [options]
@@ -15,16 +16,13 @@ Each arg is parsed as JSON when it parses (3, true, [1,2], {"a":1}, "\\"3\\""),
 else taken as a string. Binary results print as base64, dates as ISO 8601
 strings, 64-bit integers with every digit.
 
-The URL's scheme picks the protocol:
-  http://host:8000/RPC2            XML-RPC (any XML-RPC server)
-  tcp://host:8001                  JSON-RPC 2.0 over TCP (newline-delimited)
-  http://host:8000/jsonrpc         JSON-RPC 2.0 over HTTP (also jsonrpc+http://)
-  msgpack://host:8002              MessagePack-RPC over TCP
-Every URL "polyrpc serve" prints works as it is.
+The URL picks the protocol (any server of it, not only polyrpc), and every URL
+"polyrpc serve" prints works as it is:
+${urlHelp()}
 
 Options:
   --named <json>      named parameters as a JSON object, instead of args
-                      (JSON-RPC and msgpack; XML-RPC has positional parameters only)
+                      (refused where the protocol has positional parameters only)
   --timeout <time>    give up after this long: 10, 2.5s, 500ms (default 30s; 0 = never)
   --compact           print the JSON on one line
   -h, --help          show this help
@@ -33,11 +31,11 @@ Exit status: 0 success; 1 the procedure returned an error (printed as
 "code: message" on stderr); 2 usage error or the server could not be reached.
 
 Examples:
-  polyrpc call http://127.0.0.1:8000/RPC2 add 2 3
-  polyrpc call http://127.0.0.1:8000/RPC2 credentials.lookup "Time Lord"
-  polyrpc call tcp://127.0.0.1:8001 hypotenuse --named '{"a":3,"b":4}'
-  polyrpc call msgpack://127.0.0.1:8002 echo '{"when":"now","n":[1,2]}'
-  polyrpc call http://127.0.0.1:8000/RPC2 system.listMethods
+  polyrpc call ${exampleUrl()} add 2 3
+  polyrpc call ${exampleUrl()} credentials.lookup "Time Lord"
+  polyrpc call ${exampleUrl({ push: true })} hypotenuse --named '{"a":3,"b":4}'
+  polyrpc call ${exampleUrl({ push: true, last: true })} echo '{"when":"now","n":[1,2]}'
+  polyrpc call ${exampleUrl()} system.listMethods
 `;
 
 /** run executes `polyrpc call` with the arguments after the command name and returns the exit status. */
@@ -67,12 +65,6 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const timeout = milliseconds('timeout', values.timeout);
   const transport = openTransport(url, { timeout });
-  if (!Array.isArray(params) && transport.protocol === 'xmlrpc') {
-    await transport.close().catch(() => {});
-    throw new UsageError(
-      'XML-RPC has positional parameters only, so --named cannot be sent to an XML-RPC URL; give the values as args in order, or call a JSON-RPC or msgpack URL',
-    );
-  }
   try {
     const result = await transport.call({ method, params });
     process.stdout.write(`${toJson(result, { indent: values.compact === true ? 0 : 2 })}\n`);
@@ -81,6 +73,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (isRpcError(err)) {
       process.stderr.write(`${rpcErrorLine(err)}\n`);
       return Exit.RpcError;
+    }
+    // A client's encoder throws TypeError, before sending, for params its protocol
+    // cannot carry (named params where it has positional ones only).
+    if (err instanceof TypeError) {
+      const named = Array.isArray(params) ? '' : '; give the values as args in order instead of --named';
+      throw new UsageError(`${err.message}${named}`);
     }
     process.stderr.write(`${failureLine(err, { url, protocol: transport.protocol })}\n`);
     return Exit.Failure;

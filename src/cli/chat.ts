@@ -9,15 +9,19 @@ import type { ClientTransport, RemoteSubscription } from '../transport/types.js'
 import { Exit, FatalError, milliseconds, parse, parseUrl, UsageError } from './args.js';
 import { clock } from './format.js';
 import { failureLine, openTransport, rpcErrorLine } from './remote.js';
+import { defaultUrls, exampleUrl } from './urls.js';
+
+const pushed = [...new Set(defaultUrls().flatMap((u) => (u.push ? [`${new URL(u.url).protocol}//`] : [])))];
 
 /** help is the usage text of `polyrpc chat`. */
 export const help = `Usage: polyrpc chat <url> <room> [options]
 
 Joins a chat room of the demo service. Each line read from stdin is sent to
 the room; every message in the room (yours included) prints as
-"[hh:mm:ss] nick: text". Messages are pushed on tcp:// and msgpack://; over
-HTTP (http://…/RPC2, http://…/jsonrpc) the room is polled every 500 ms. Pipes work:
-at the end of stdin it waits for its last messages to be sent, then exits 0.
+"[hh:mm:ss] nick: text". Messages are pushed where the URL carries push
+(${pushed.join(' ')}); elsewhere (HTTP) the room is polled every 500 ms.
+Pipes work: at the end of stdin it waits for its last messages to be sent,
+then exits 0.
 
 Options:
   --nick <name>       your name in the room (default: $USER, else "anonymous")
@@ -25,9 +29,9 @@ Options:
   -h, --help          show this help
 
 Examples:
-  polyrpc chat tcp://127.0.0.1:8001 lobby --nick amy
-  polyrpc chat http://127.0.0.1:8000/RPC2 lobby --nick rory
-  echo "hello from a script" | polyrpc chat msgpack://127.0.0.1:8002 lobby --nick bot
+  polyrpc chat ${exampleUrl({ push: true })} lobby --nick amy
+  polyrpc chat ${exampleUrl({ push: false })} lobby --nick rory
+  echo "hello from a script" | polyrpc chat ${exampleUrl({ push: true, last: true })} lobby --nick bot
 `;
 
 /** POLL_MS is how often a client without push polls `chat.history`. */

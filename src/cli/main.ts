@@ -12,6 +12,7 @@ import * as chat from './chat.js';
 import { failureLine } from './remote.js';
 import * as repl from './repl.js';
 import * as serve from './serve.js';
+import { exampleUrl, urlHelp } from './urls.js';
 
 interface Command {
   readonly help: string;
@@ -22,7 +23,7 @@ const commands: Readonly<Record<string, Command>> = { serve, call, repl, chat };
 
 const help = `Usage: polyrpc <command> [args...] [options]
 
-One typed service over XML-RPC, JSON-RPC 2.0 and MessagePack.
+One typed service over several RPC protocols at once.
 
 Commands:
   serve [module]                  serve the demo service (or your module's) on every protocol
@@ -30,18 +31,17 @@ Commands:
   repl <url>                      a Node REPL with every remote procedure in scope
   chat <url> <room> [--nick name] chat in a room of the demo service (stdin → room → stdout)
 
-URLs: http://host:8000/RPC2 (XML-RPC), tcp://host:8001 (JSON-RPC over TCP),
-http://host:8000/jsonrpc (JSON-RPC over HTTP), msgpack://host:8002; every URL
-"polyrpc serve" prints works as it is.
+Protocols and their URLs (every URL "polyrpc serve" prints works as it is):
+${urlHelp()}
 
 Run "polyrpc <command> --help" for a command's options and examples,
 "polyrpc --version" (or -v) for the version.
 
 Examples:
   polyrpc serve
-  polyrpc call http://127.0.0.1:8000/RPC2 add 2 3
-  polyrpc repl msgpack://127.0.0.1:8002
-  polyrpc chat tcp://127.0.0.1:8001 lobby --nick amy
+  polyrpc call ${exampleUrl()} add 2 3
+  polyrpc repl ${exampleUrl({ push: true, last: true })}
+  polyrpc chat ${exampleUrl({ push: true })} lobby --nick amy
 `;
 
 /** version reads the package's version from its package.json (two folders up, in src/ and in dist/). */

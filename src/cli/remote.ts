@@ -9,6 +9,7 @@ import { ResponseError, TransportError } from '../transport/errors.js';
 import { protocolFor } from '../transport/index.js';
 import type { ClientTlsOptions, ClientTransport } from '../transport/types.js';
 import { UsageError } from './args.js';
+import { endpointOf, httpProtocolNames } from './urls.js';
 
 /** RemoteOptions configure {@link openTransport}. */
 export interface RemoteOptions {
@@ -87,12 +88,16 @@ const LISTENERS = 'serve prints one listener line per protocol';
  */
 export function failureLine(err: unknown, first?: FirstCall): string {
   if (err instanceof TransportError) {
-    if (err.reason === 'connect') return `polyrpc: ${connectFailure(err, first)}`;
+    if (err.reason === 'connect') {
+      const hint = first === undefined ? undefined : upgradeHint(err, first);
+      return `polyrpc: ${connectFailure(err, first)}${hint === undefined ? '' : `; ${hint}`}`;
+    }
     const hint = first === undefined ? undefined : transportHint(err, first);
     return `polyrpc: ${err.message}${hint === undefined ? '' : `; ${hint}`}`;
   }
   if (err instanceof ResponseError) {
-    const hint = first === undefined ? '' : `; is this ${endpointOf(first)}? ${LISTENERS}`;
+    const hint =
+      first === undefined ? '' : `; is this ${endpointOf(first.url, first.protocol)}? ${LISTENERS}`;
     return `polyrpc: bad reply: ${err.message}${hint}`;
   }
   if (err instanceof RpcError) return rpcErrorLine(err);
@@ -116,36 +121,40 @@ function connectFailure(err: TransportError, first: FirstCall | undefined): stri
   return `${protocol}: cannot connect${where === '' ? '' : ` to ${where}`}: ${system}`;
 }
 
+// A connection upgraded from HTTP (WebSocket) fails while connecting when the port
+// does not speak HTTP, or when the path is not the upgrade endpoint.
+function upgradeHint(err: TransportError, first: FirstCall): string | undefined {
+  const causeText = String((err.cause as { message?: unknown } | undefined)?.message ?? '');
+  if (/Expected HTTP\//.test(causeText)) {
+    return `the server did not answer in HTTP; is this the HTTP port (${httpProtocolNames().join(', ')})? ${LISTENERS}`;
+  }
+  if (/Unexpected server response: (404|426)/.test(causeText)) {
+    return `is this ${endpointOf(first.url, first.protocol)}? ${LISTENERS}`;
+  }
+  return undefined;
+}
+
 function transportHint(err: TransportError, first: FirstCall): string | undefined {
   const http = isHttp(first.url);
   const causeText = String((err.cause as { message?: unknown } | undefined)?.message ?? '');
   if (http && /Expected HTTP\//.test(`${err.message} ${causeText}`)) {
-    return `the server did not answer in HTTP; is this the HTTP port (XML-RPC, JSON-RPC over HTTP)? ${LISTENERS}`;
+    return `the server did not answer in HTTP; is this the HTTP port (${httpProtocolNames().join(', ')})? ${LISTENERS}`;
   }
   if (err.reason === 'closed') {
-    return `the server closed the connection without a reply; is this ${endpointOf(first)}? ${LISTENERS}`;
+    return `the server closed the connection without a reply; is this ${endpointOf(first.url, first.protocol)}? ${LISTENERS}`;
   }
   // A JSON-RPC TCP server waits for a newline that a msgpack frame may never contain.
   if (err.reason === 'timeout' && !http) {
-    return `no reply at all; is this ${endpointOf(first)}? ${LISTENERS}`;
+    return `no reply at all; is this ${endpointOf(first.url, first.protocol)}? ${LISTENERS}`;
   }
   if (err.reason === 'http' && (err.status === 404 || err.status === 405 || err.status === 415)) {
-    return `is this ${endpointOf(first)}? ${LISTENERS}`;
+    return `is this ${endpointOf(first.url, first.protocol)}? ${LISTENERS}`;
   }
   return undefined;
 }
 
 function isHttp(url: URL): boolean {
   return /(^|\+)https?:$/.test(url.protocol);
-}
-
-function endpointOf(first: FirstCall): string {
-  if (first.protocol === 'msgpack') return 'a msgpack port';
-  if (first.protocol === 'xmlrpc') return 'an XML-RPC endpoint (http://host:port/RPC2)';
-  if (first.protocol === 'jsonrpc') {
-    return isHttp(first.url) ? 'a JSON-RPC endpoint (http://host:port/jsonrpc)' : 'a JSON-RPC (TCP) port';
-  }
-  return `a ${first.protocol} endpoint`;
 }
 
 /** isRpcError tells a remote error (the server answered) from a failure to get an answer. */

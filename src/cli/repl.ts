@@ -12,6 +12,7 @@ import { TransportError } from '../transport/errors.js';
 import type { ClientTransport } from '../transport/types.js';
 import { Exit, FatalError, milliseconds, parse, parseUrl, UsageError } from './args.js';
 import { failureLine, openTransport } from './remote.js';
+import { exampleUrl } from './urls.js';
 
 /** help is the usage text of `polyrpc repl`. */
 export const help = `Usage: polyrpc repl <url> [options]
@@ -37,9 +38,9 @@ Options:
   -h, --help          show this help
 
 Examples:
-  polyrpc repl http://127.0.0.1:8000/RPC2
-  polyrpc repl msgpack://127.0.0.1:8002
-  echo "await add(2, 3)" | polyrpc repl tcp://127.0.0.1:8001
+  polyrpc repl ${exampleUrl()}
+  polyrpc repl ${exampleUrl({ push: true, last: true })}
+  echo "await add(2, 3)" | polyrpc repl ${exampleUrl({ push: true })}
 `;
 
 /** RemoteFunction calls one procedure with positional arguments. */

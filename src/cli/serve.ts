@@ -12,9 +12,7 @@ import { protocols as registered } from '../transport/index.js';
 import { type RpcServer, serve } from '../transport/serve.js';
 import type { ServerTlsOptions } from '../transport/types.js';
 import { Exit, FatalError, parse, port, UsageError } from './args.js';
-
-/** HTTP_PORT is the shared HTTP server's default port. */
-const HTTP_PORT = 8000;
+import { HTTP_PORT } from './urls.js';
 
 // The per-protocol lines of the help, from the protocol list: adding a protocol adds
 // its flags here without touching this file.
@@ -69,7 +67,7 @@ Examples:
     .filter((p) => p.stream !== undefined)
     .map((p) => `--${p.name}-port 0`)
     .join(' ')}
-  polyrpc serve ./my-service.ts --no-${registered[registered.length - 1]?.name ?? 'msgpack'} --log-level debug
+  polyrpc serve ./my-service.ts --no-${registered[registered.length - 1]?.name ?? '<protocol>'} --log-level debug
 `;
 }
 

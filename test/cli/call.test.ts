@@ -34,7 +34,7 @@ afterAll(async () => {
   killAll();
 });
 
-const schemes = ['xmlrpc', 'tcp', 'jsonrpcHttp', 'msgpack'] as const;
+const schemes = ['xmlrpc', 'tcp', 'jsonrpcHttp', 'msgpack', 'ws', 'msgpackWs'] as const;
 
 describe.each(schemes)('call over %s', (scheme) => {
   it('prints the result as JSON and exits 0', async () => {
@@ -53,7 +53,9 @@ describe.each(schemes)('call over %s', (scheme) => {
     if (scheme === 'xmlrpc') {
       // XML-RPC has no named parameters: a one-line refusal, no call sent.
       expect(named).toMatchObject({ code: 2, stdout: '' });
-      expect(named.stderr).toMatch(/^polyrpc call: XML-RPC has positional parameters only/);
+      expect(named.stderr).toMatch(
+        /^polyrpc call: xmlrpc: hypotenuse: XML-RPC has positional parameters only/,
+      );
     } else {
       expect(named).toMatchObject({ code: 0, stdout: '5\n' });
     }
@@ -71,7 +73,10 @@ describe.each(schemes)('call over %s', (scheme) => {
 describe('call with the URLs serve prints (issue 10 item 5)', () => {
   // One process per listener, all at once (spawning is the slow part on a loaded machine).
   it("takes every listener line's URL unchanged", { timeout: 60_000 }, async () => {
+    // xmlrpc, jsonrpc (HTTP), websocket ws:// and msgpack+ws://, jsonrpc (TCP), msgpack and msgpack+bare.
     expect(served.lines).toHaveLength(7);
+    expect(served.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+    expect(served.msgpackWs).toMatch(/^msgpack\+ws:\/\/127\.0\.0\.1:\d+\/ws$/);
     const runs = await Promise.all(
       served.lines.map((line) =>
         runCli(['call', line.split(' ')[1]!, 'hypotenuse', '--named', '{"a":3,"b":4}', '--compact']),
@@ -89,8 +94,8 @@ describe('call with the URLs serve prints (issue 10 item 5)', () => {
 });
 
 describe('call output', () => {
-  it('prints dates as ISO strings (chat.send over msgpack and xmlrpc)', async () => {
-    for (const url of [served.msgpack, served.xmlrpc]) {
+  it('prints dates as ISO strings (chat.send over msgpack, msgpack+ws and xmlrpc)', async () => {
+    for (const url of [served.msgpack, served.msgpackWs, served.xmlrpc]) {
       const r = await runCli(['call', url, 'chat.send', 'call-test', 'hi', 'amy']);
       expect(r.code).toBe(0);
       const m = JSON.parse(r.stdout) as { at: string; nick: string; text: string };
@@ -102,7 +107,13 @@ describe('call output', () => {
 
 describe('call failures', () => {
   it('exits 2 with one line when nothing listens', async () => {
-    for (const url of ['tcp://127.0.0.1:1', 'http://127.0.0.1:1/RPC2', 'msgpack://127.0.0.1:1']) {
+    for (const url of [
+      'tcp://127.0.0.1:1',
+      'http://127.0.0.1:1/RPC2',
+      'msgpack://127.0.0.1:1',
+      'ws://127.0.0.1:1/ws',
+      'msgpack+ws://127.0.0.1:1/ws',
+    ]) {
       const r = await runCli(['call', url, 'add', '1', '2']);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');

@@ -1,5 +1,6 @@
 // `polyrpc chat`: two real processes on different protocols talking through one
-// server, with push (tcp://, msgpack://) and polling (http://, jsonrpc+http://).
+// server, with push (tcp://, msgpack://, ws://, msgpack+ws://) and polling
+// (http://, jsonrpc+http://).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMessage } from '../../src/cli/chat.js';
 import { killAll, runCli, type Served, spawnCli, startServer, stop } from './process.js';
@@ -22,7 +23,17 @@ const pairs = [
   ['tcp', 'xmlrpc'],
   ['msgpack', 'jsonrpcHttp'],
   ['msgpack', 'tcp'],
+  ['ws', 'msgpack'],
+  ['msgpackWs', 'xmlrpc'],
+  ['ws', 'msgpackWs'],
 ] as const;
+
+// The chat lines a process printed, without their times.
+const said = (stdout: string): string[] =>
+  stdout
+    .split('\n')
+    .filter((l) => /^\[\d\d:\d\d:\d\d\] /.test(l))
+    .map((l) => l.slice(11));
 
 describe('chat between two processes', () => {
   it.each(pairs)('%s ↔ %s', async (a, b) => {
@@ -43,8 +54,9 @@ describe('chat between two processes', () => {
     rory.end();
     expect((await stop(rory, 8000)).code).toBe(0);
     // Each side printed each message once, in order.
-    expect(rory.stdout().match(/hello from amy/g)).toHaveLength(1);
-    expect(rory.stdout().indexOf('hello from amy')).toBeLessThan(rory.stdout().indexOf('bye'));
+    const all = ['amy: hello from amy', 'rory: hi amy', 'amy: bye'];
+    expect(said(rory.stdout())).toEqual(all);
+    expect(said(amy.stdout())).toEqual(all);
   });
 });
 

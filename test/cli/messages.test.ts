@@ -43,7 +43,7 @@ describe('calling the wrong port', () => {
     const r = await runCli(['call', `msgpack://127.0.0.1:${portOf(served.tcp)}`, 'add', '1', '2']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /(closed the connection without a reply|answer cannot be read).*; is this a msgpack port\? serve prints one listener line per protocol\n$/,
+      /(closed the connection without a reply|answer cannot be read).*; is this the msgpack port \(msgpack:\/\/host:port\)\? serve prints one listener line per protocol\n$/,
     );
   });
 
@@ -51,7 +51,7 @@ describe('calling the wrong port', () => {
     const r = await runCli(['call', `tcp://127.0.0.1:${portOf(served.msgpack)}`, 'add', '1', '2']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /is this a JSON-RPC \(TCP\) port\? serve prints one listener line per protocol\n$/,
+      /is this the jsonrpc port \(tcp:\/\/host:port\)\? serve prints one listener line per protocol\n$/,
     );
   });
 
@@ -65,7 +65,9 @@ describe('calling the wrong port', () => {
     const url = served.xmlrpc.replace(/^http:/, 'xmlrpc+http:').replace(/\/RPC2$/, '/jsonrpc');
     const r = await runCli(['call', url, 'add', '1', '2']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^polyrpc: bad reply: .*; is this an XML-RPC endpoint/);
+    expect(r.stderr).toMatch(
+      /^polyrpc: bad reply: .*; is this the xmlrpc endpoint \(http:\/\/host:port\/RPC2\)/,
+    );
   });
 });
 
@@ -76,12 +78,14 @@ describe('connection refused', () => {
       'http://127.0.0.1:1/jsonrpc',
       'tcp://127.0.0.1:1',
       'msgpack://127.0.0.1:1',
+      'ws://127.0.0.1:1/ws',
+      'msgpack+ws://127.0.0.1:1/ws',
     ];
     const runs = await Promise.all(urls.map((url) => runCli(['call', url, 'add', '1', '2'])));
     runs.forEach((r, i) => {
       expect(r.code, urls[i]).toBe(2);
       expect(r.stderr, urls[i]).toMatch(
-        /^polyrpc: (xmlrpc|jsonrpc|msgpack): cannot connect to 127\.0\.0\.1:1: connect ECONNREFUSED 127\.0\.0\.1:1\n$/,
+        /^polyrpc: (xmlrpc|jsonrpc|msgpack|websocket): cannot connect to 127\.0\.0\.1:1: connect ECONNREFUSED 127\.0\.0\.1:1\n$/,
       );
     });
   });

@@ -156,6 +156,10 @@ export interface Served {
   readonly jsonrpcHttp: string;
   /** MessagePack: msgpack://127.0.0.1:port */
   readonly msgpack: string;
+  /** JSON-RPC over WebSocket: ws://127.0.0.1:port/ws */
+  readonly ws: string;
+  /** msgpack-rpc over WebSocket: msgpack+ws://127.0.0.1:port/ws */
+  readonly msgpackWs: string;
   /** The listener lines as printed. */
   readonly lines: string[];
   /** stop sends SIGTERM and waits (bounded) for the exit. */
@@ -174,8 +178,8 @@ export async function startServer(extra: readonly string[] = []): Promise<Served
     '0',
     ...extra,
   ]);
-  // serve prints its listener lines together, once every listener is up.
-  await proc.waitFor(/^(xmlrpc|jsonrpc|msgpack) \S+\n/m, 'stdout', 15_000);
+  // serve prints its listener lines ("<protocol> <url>") together, once every listener is up.
+  await proc.waitFor(/^[\w-]+ [a-z+]+:\/\/\S+\n/m, 'stdout', 15_000);
   await new Promise((r) => setTimeout(r, 100));
   const lines = proc.stdout().trim().split('\n');
   // A URL, or '' when that listener was switched off.
@@ -187,6 +191,8 @@ export async function startServer(extra: readonly string[] = []): Promise<Served
     tcp: find(/^jsonrpc tcp:\/\//),
     jsonrpcHttp: find(/^jsonrpc http:\/\//).replace(/^http:/, 'jsonrpc+http:'),
     msgpack: find(/^msgpack msgpack:\/\//),
+    ws: find(/^websocket ws:\/\//),
+    msgpackWs: find(/^websocket msgpack\+ws:\/\//),
     stop: () => stop(proc),
   };
 }

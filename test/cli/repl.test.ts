@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('repl over piped stdin', () => {
-  it.each(['xmlrpc', 'tcp', 'msgpack'] as const)(
+  it.each(['xmlrpc', 'tcp', 'msgpack', 'ws', 'msgpackWs'] as const)(
     'calls, survives an error and runs lines in order (%s)',
     async (scheme) => {
       const input = [

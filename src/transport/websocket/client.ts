@@ -9,7 +9,7 @@ import { createMessageClient } from '../message-client.js';
 import { clientTlsOptions } from '../tls.js';
 import type { ClientOptions, ClientTransport } from '../types.js';
 import { binaryClientCodec, textClientCodec } from './codec.js';
-import { connectWebSocket, type WebSocketFactory } from './connection.js';
+import { type Corkable, connectWebSocket, type WebSocketFactory } from './connection.js';
 
 /** PATH is where the WebSocket endpoint is served, and the path a URL without one gets. */
 export const PATH = '/ws';
@@ -30,13 +30,19 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
   const path = url.pathname === '' || url.pathname === '/' ? PATH : url.pathname;
   const target = `${secure ? 'wss' : 'ws'}://${host}:${port}${path}${url.search}`;
   // The `ws` package's client, for Node (a browser build would pass its global WebSocket).
+  // Its socket, from the upgrade response, lets the connection batch each tick's writes.
   const tls = secure ? clientTlsOptions(options.tls, hostOf(url)) : undefined;
-  const open = ((u: string) => new WebSocket(u, tls)) as unknown as WebSocketFactory;
+  const sockets = new WeakMap<object, Corkable>();
+  const open = ((u: string) => {
+    const ws = new WebSocket(u, tls);
+    ws.once('upgrade', (response) => sockets.set(ws, response.socket));
+    return ws;
+  }) as unknown as WebSocketFactory;
   return createMessageClient({
     protocol: 'websocket',
     where: `${host}:${port}${path}`,
     codec: binary ? binaryClientCodec : textClientCodec,
     options,
-    dial: () => connectWebSocket(open, target),
+    dial: () => connectWebSocket(open, target, (ws) => sockets.get(ws)),
   });
 }

@@ -7,7 +7,11 @@
  * WebSocket is one channel, written against the WHATWG WebSocket surface (`send`,
  * `close`, `bufferedAmount`, `onmessage`…) so a browser build can use the global one.
  *
- * Exports: WsServerConnection, connectWebSocket.
+ * Both sides cork the underlying socket (when they have it) for the rest of the tick
+ * on the first send, so the frames of one turn go out in one writev instead of one
+ * syscall each, as `write-queue.ts` does for TCP.
+ *
+ * Exports: WsServerConnection, connectWebSocket, Corkable.
  * @internal
  */
 import type { WebSocket as NodeWebSocket } from 'ws';
@@ -20,6 +24,54 @@ export type WsOut = FrameBytes | string;
 
 /** While a channel waits for its peer to read, it checks this often, in ms. */
 const DRAIN_POLL_MS = 20;
+
+/** The part of a socket (node:net, node:tls) that batches writes. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/** Frames sent in one corked batch before it is flushed without waiting for the tick to end. */
+const FLUSH_FRAMES = 16;
+
+/**
+ * TickCork corks a socket on the first frame of a tick and uncorks it at the end of
+ * the tick, or early after {@link FLUSH_FRAMES} frames so that, with many calls in
+ * flight, the peer starts on the first ones while this side works on the rest (as
+ * `write-queue.ts` does). `ws` corks each frame's header and payload itself; corks nest.
+ */
+class TickCork {
+  #frames = 0;
+  #corked = false;
+  #scheduled = false;
+  readonly #onTick = (): void => {
+    this.#scheduled = false;
+    this.#uncork();
+  };
+
+  constructor(private readonly socket: Corkable) {}
+
+  /** around runs `send` (one frame) inside the tick's cork. */
+  around(send: () => void): void {
+    if (!this.#corked) {
+      this.#corked = true;
+      this.socket.cork();
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        process.nextTick(this.#onTick);
+      }
+    }
+    send();
+    if (++this.#frames >= FLUSH_FRAMES) this.#uncork();
+  }
+
+  #uncork(): void {
+    this.#frames = 0;
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.socket.uncork();
+  }
+}
 
 function payload(message: WsOut): string | Uint8Array {
   if (typeof message === 'string' || message instanceof Uint8Array) return message;
@@ -52,9 +104,7 @@ class Channel implements MessageConnection<Buffer, WsOut> {
   }
 
   send(message: WsOut): void {
-    const ws = this.owner.ws;
-    if (ws.readyState !== ws.OPEN) return;
-    ws.send(payload(message), { binary: this.binary });
+    this.owner.send(payload(message), this.binary);
   }
 
   pause(): void {
@@ -112,12 +162,15 @@ export class WsServerConnection {
   lastHeard = this.lastMessage;
   /** When a ping went unanswered so far; 0 when none is outstanding. */
   pingSentAt = 0;
+  readonly #cork: TickCork;
 
   constructor(
     readonly ws: NodeWebSocket,
+    socket: Corkable,
     readonly peer: Peer | undefined,
     private readonly serveChannel: (channel: MessageConnection<Buffer, WsOut>, binary: boolean) => void,
   ) {
+    this.#cork = new TickCork(socket);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.lastMessage = performance.now();
       this.lastHeard = this.lastMessage;
@@ -131,6 +184,13 @@ export class WsServerConnection {
     ws.on('close', () => {
       for (const c of this.#channels) c?.closed();
     });
+  }
+
+  /** send writes one frame, batched with the others of this tick. */
+  send(data: string | Uint8Array, binary: boolean): void {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    this.#cork.around(() => ws.send(data, { binary }));
   }
 
   /** idle tells whether every channel's session would let the connection go. */
@@ -188,8 +248,13 @@ const OPEN = 1;
 class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
   #events: ConnectionEvents<Uint8Array, WsOut> | undefined;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #cork: TickCork | undefined;
 
-  constructor(readonly ws: WebSocketLike) {
+  constructor(
+    readonly ws: WebSocketLike,
+    socket: Corkable | undefined,
+  ) {
+    this.#cork = socket === undefined ? undefined : new TickCork(socket);
     ws.onmessage = (event) => {
       const data = event.data;
       if (typeof data === 'string') this.#events?.message(Buffer.from(data));
@@ -211,7 +276,10 @@ class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
   }
 
   send(message: WsOut): void {
-    if (this.ws.readyState === OPEN) this.ws.send(payload(message));
+    if (this.ws.readyState !== OPEN) return;
+    const data = payload(message);
+    if (this.#cork === undefined) this.ws.send(data);
+    else this.#cork.around(() => this.ws.send(data));
   }
 
   pause(): void {}
@@ -240,18 +308,20 @@ class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
 
 /**
  * connectWebSocket opens a client WebSocket and resolves once it is open; it rejects
- * with the reason it could not open.
+ * with the reason it could not open. `socketOf` gives the socket under an open
+ * WebSocket where there is one to batch writes on (Node; a browser has none).
  */
 export function connectWebSocket(
   open: WebSocketFactory,
   url: string,
+  socketOf: (ws: WebSocketLike) => Corkable | undefined = () => undefined,
 ): Promise<MessageConnection<Uint8Array, WsOut>> {
   return new Promise((resolve, reject) => {
     const ws = open(url);
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       ws.onerror = null;
-      resolve(new ClientConnection(ws));
+      resolve(new ClientConnection(ws, socketOf(ws)));
     };
     ws.onerror = (event) => {
       const message = (event as { message?: unknown }).message;

@@ -65,9 +65,9 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
   }, sweepEvery(init));
   sweep.unref();
 
-  const accept = (request: IncomingMessage, ws: import('ws').WebSocket): void => {
+  const accept = (request: IncomingMessage, socket: Duplex, ws: import('ws').WebSocket): void => {
     const peer = peerOf(request.socket);
-    const conn = new WsServerConnection(ws, peer, (channel, isBinary) => {
+    const conn = new WsServerConnection(ws, socket, peer, (channel, isBinary) => {
       sessions.add(new Session<Buffer, WsOut>(channel, isBinary ? binary : text));
     });
     connections.add(conn);
@@ -83,7 +83,7 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
         refuse(socket, 403, 'Forbidden');
         return;
       }
-      wss.handleUpgrade(request, socket, head as Buffer, (ws) => accept(request, ws));
+      wss.handleUpgrade(request, socket, head as Buffer, (ws) => accept(request, socket, ws));
     },
     drain(deadlineMs) {
       clearInterval(sweep);

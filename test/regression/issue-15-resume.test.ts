@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createDemoService, createMemoryBroker } from '../../src/demo/index.js';
 import {
   Code,
   type Context,
@@ -104,5 +105,36 @@ describe('issue 15: the session and dispatch side', () => {
     await rpc.$close();
     expect(rpc.$state).toBe('closed');
     expect(states).toEqual(['open']);
+  });
+});
+
+describe('issue 15: overflow', () => {
+  it('a subscriber that overflows the broker queue gets EventsLost and resumes by itself, missing nothing', async () => {
+    const broker = createMemoryBroker({ subscriberBuffer: 4 });
+    const afterIds: unknown[] = [];
+    const counted = {
+      ...broker,
+      subscribe: (room: string, o?: { signal?: AbortSignal; afterId?: number }) => {
+        afterIds.push(o?.afterId);
+        return broker.subscribe(room, o);
+      },
+    };
+    const rpc = createClient<ReturnType<typeof createDemoService>>(
+      createInProcessTransport(createDemoService(counted)),
+    );
+    const sub = rpc.chat.subscribe('burst', 0);
+    await sub.ready;
+    // Ten in one turn: the fifth overflows the subscriber's queue of four.
+    for (let i = 1; i <= 10; i++)
+      void broker.publish({ room: 'burst', nick: 'n', text: `m${i}`, at: new Date(0) });
+    const ids: number[] = [];
+    for await (const m of sub) {
+      ids.push(m.id);
+      if (m.id === 10) break;
+    }
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // The first subscription, then one resumption after the last id received.
+    expect(afterIds).toEqual([0, expect.any(Number)]);
+    await rpc.$close();
   });
 });

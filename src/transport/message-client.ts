@@ -12,6 +12,7 @@ import { ClientStream, type StreamOwner } from './client-stream.js';
 import type { MessageConnection } from './connection.js';
 import { ResponseError, TransportError } from './errors.js';
 import { Link, type LinkOwner } from './link.js';
+import { Outbox } from './outbox.js';
 import { PendingCalls } from './pending-calls.js';
 import {
   Backoff,
@@ -45,12 +46,6 @@ export interface MessageClientInit<In, Out> {
   readonly options?: ClientOptions;
 }
 
-/** A message waiting for a connection, with the id of the call it carries (none for a notification). */
-interface Waiting<Out> {
-  readonly id: number | undefined;
-  readonly message: Out;
-}
-
 class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, StreamOwner {
   readonly protocol: string;
   readonly where: string;
@@ -69,10 +64,8 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   #everOpened = false;
   #closed = false;
   #redial: NodeJS.Timeout | undefined;
-  /** Messages waiting for a connection, oldest first. */
-  #waiting: Waiting<Out>[] = [];
-  /** Idempotent calls in flight: sent once more on the next connection if this one is lost. */
-  #retryable: Map<number, Out> | undefined;
+  /** Messages waiting for a connection, and idempotent calls to send again. */
+  readonly #outbox: Outbox<Out>;
   readonly #streams = new Set<ClientStream>();
   /** Subscription ids whose pushes nobody reads and that were asked to stop. */
   readonly #orphans = new Set<number>();
@@ -85,6 +78,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     this.#reconnect = resolveReconnect(init.options);
     this.#heartbeat = resolveHeartbeat(init.options);
     this.#backoff = this.#reconnect && new Backoff(this.#reconnect);
+    this.#outbox = new Outbox(this.pending, this.#reconnect?.maxQueued ?? Number.POSITIVE_INFINITY);
     if (init.codec.encodeBatch !== undefined) this.batch = (calls, options) => this.#batch(calls, options);
   }
 
@@ -118,7 +112,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
       this.pending.fail(id, asError(err));
       return promise;
     }
-    if (options?.idempotent === true) this.#remember(id, message, promise);
+    if (options?.idempotent === true) this.#outbox.remember(id, message, promise);
     this.#send(id, message);
     return promise;
   }
@@ -255,9 +249,8 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     this.#state.set('open');
     // Subscriptions first, so that no queued call overtakes the resumption of a stream.
     for (const stream of [...this.#streams]) if (stream.detached) stream.open();
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const w of waiting) if (w.id === undefined || this.pending.has(w.id)) link.conn.send(w.message);
+    const conn = link.conn;
+    this.#outbox.flush((m) => conn.send(m));
   }
 
   lost(link: Link<In, Out>, error: Error): void {
@@ -277,14 +270,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     if (wasOpen) {
       // Calls in flight may or may not have run: they fail, unless marked idempotent
       // (then they are sent once more). Streams wait to be resumed.
-      const again = this.#retryable;
-      this.#retryable = undefined;
-      if (again !== undefined && again.size > 0) {
-        const resend: Waiting<Out>[] = [];
-        for (const [id, message] of again) resend.push({ id, message });
-        this.#waiting = [...resend, ...this.#waiting];
-      }
-      this.pending.failCalls(error, again === undefined ? undefined : new Set(again.keys()));
+      this.pending.failCalls(error, this.#outbox.again());
       this.pending.forgetStreams();
       for (const stream of this.#streams) stream.detach();
     }
@@ -326,11 +312,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
 
   // Queues a message until the connection is (re)made; false when the queue is full.
   #enqueue(id: number | undefined, message: Out): boolean {
-    const max = this.#reconnect?.maxQueued ?? Number.POSITIVE_INFINITY;
-    if (this.#waiting.length >= max)
-      this.#waiting = this.#waiting.filter((w) => w.id === undefined || this.pending.has(w.id));
-    if (this.#waiting.length >= max) return false;
-    this.#waiting.push({ id, message });
+    if (!this.#outbox.hold(id, message)) return false;
     if (this.#redial !== undefined)
       this.#redial.ref(); // a waiting call keeps the process alive
     else if (this.#link === undefined) this.#dial();
@@ -356,23 +338,11 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
       if (!this.#closed && this.#link === undefined) this.#dial();
     }, this.#backoff.next());
     // Nobody waiting: retrying must not keep the process alive by itself.
-    if (this.#waiting.length === 0 && !this.busy) this.#redial.unref();
-  }
-
-  #remember(id: number, message: Out, promise: Promise<unknown>): void {
-    this.#retryable ??= new Map();
-    this.#retryable.set(id, message);
-    const done = (): void => {
-      this.#retryable?.delete(id);
-    };
-    promise.then(done, done);
+    if (this.#outbox.size === 0 && !this.busy) this.#redial.unref();
   }
 
   #failEverything(error: Error): void {
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    this.#retryable = undefined;
-    for (const w of waiting) if (w.id !== undefined) this.pending.fail(w.id, error);
+    this.#outbox.failAll(error);
     this.pending.failAll(error);
     for (const stream of [...this.#streams]) stream.fail(error);
   }

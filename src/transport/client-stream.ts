@@ -43,6 +43,8 @@ export class ClientStream implements StreamTarget {
   /** Counts openings, so that the outcome of an abandoned one is ignored. */
   #attempt = 0;
   #done = false;
+  /** Cut off by a lost connection (accepted or not): to be opened on the next one. */
+  #cutOff = false;
   readonly queue: Queue<unknown>;
   readonly subscription: RemoteSubscription<unknown>;
   #accept!: () => void;
@@ -64,7 +66,7 @@ export class ClientStream implements StreamTarget {
 
   /** detached says the stream waits for a connection to be re-opened on. */
   get detached(): boolean {
-    return this.subId === undefined && this.#accepted && !this.#done;
+    return this.#cutOff && !this.#done;
   }
 
   // --- StreamTarget (pushes routed by PendingCalls) --------------------------
@@ -89,6 +91,7 @@ export class ClientStream implements StreamTarget {
   /** open sends the subscription (the first time) or its resubscription (after that). */
   open(): void {
     if (this.#done) return;
+    this.#cutOff = false;
     const attempt = ++this.#attempt;
     const call: OutgoingCall = this.#accepted
       ? {
@@ -126,10 +129,14 @@ export class ClientStream implements StreamTarget {
     );
   }
 
-  /** detach forgets the connection it was served on (which is gone). */
+  /**
+   * detach forgets the connection it was served on (which is gone); a subscription the
+   * server had not accepted yet is sent again too (its connection took it along).
+   */
   detach(): void {
     this.subId = undefined;
     this.#attempt++;
+    this.#cutOff = true;
   }
 
   /** fail ends the stream with `error` (the client closed, or will not reconnect). */

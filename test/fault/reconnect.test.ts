@@ -208,6 +208,22 @@ describe('reconnect: calls across a cut', () => {
     await rpc.$close();
   }, 15_000);
 
+  it('a subscription whose acceptance was cut off is sent again on the next connection', async () => {
+    const proxy = await startChaosProxy({ target: ep.port, mode: 'none' });
+    proxies.push(proxy);
+    const rpc = createClient<FaultService>(ep.via(proxy.port), {
+      timeout: 5000,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
+    expect(await rpc.add(1, 1)).toBe(2);
+    const sub = rpc.$transport.subscribe!({ method: 'chat.subscribe', params: ['cut-accept', 0] });
+    proxy.cutAll(); // in the same turn: the subscribe never reaches the server
+    await sub.ready;
+    const sent = await sender.chat.send('cut-accept', 'made it');
+    expect(((await sub.next()).value as { id: number }).id).toBe(sent.id);
+    await rpc.$close();
+  }, 10_000);
+
   it('a call made while reconnecting fails at its own deadline when the server stays away', async () => {
     const proxy = await startChaosProxy({ target: ep.port, mode: 'none' });
     proxies.push(proxy);

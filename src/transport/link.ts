@@ -49,11 +49,11 @@ export class Link<In, Out> implements ConnectionEvents<In, Out> {
   ) {
     this.ready = dial().then(
       (conn) => {
-        this.conn = conn;
         if (this.#gone) {
           conn.destroy(); // abandoned while dialing (the client closed)
           return;
         }
+        this.conn = conn;
         conn.open(this);
         this.#startHeartbeat();
         client.opened(this);

@@ -39,7 +39,7 @@ class Client:
     def __init__(self, host="127.0.0.1", port=8002, timeout=10.0):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.next_id = 0
-        self.events = []  # [subscription, event] pushed while waiting for a response
+        self.events = []  # [subscription, event(, eventId)] pushed while waiting for a response
         self.ended = []  # [subscription] or [subscription, error]
 
     def close(self):
@@ -101,10 +101,10 @@ class Client:
     def next_event(self, subscription):
         """next_event waits for the next event pushed to a subscription."""
         while True:
-            for i, (sub, event) in enumerate(self.events):
-                if sub == subscription:
+            for i, params in enumerate(self.events):
+                if params[0] == subscription:  # params[2], when present, is the event's id
                     del self.events[i]
-                    return event
+                    return params[1]
             message = self._read()
             if message[0] == 2:
                 self._handle_notification(message)

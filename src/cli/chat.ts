@@ -5,7 +5,8 @@
  */
 import { createInterface } from 'node:readline';
 import { Code, RpcError } from '../rpc/errors.js';
-import type { ClientTransport, RemoteSubscription } from '../transport/types.js';
+import { TransportError } from '../transport/errors.js';
+import type { ClientTransport, ConnectionState, RemoteSubscription } from '../transport/types.js';
 import { Exit, FatalError, milliseconds, parse, parseUrl, UsageError } from './args.js';
 import { clock } from './format.js';
 import { failureLine, openTransport, rpcErrorLine } from './remote.js';
@@ -19,9 +20,11 @@ export const help = `Usage: polyrpc chat <url> <room> [options]
 Joins a chat room of the demo service. Each line read from stdin is sent to
 the room; every message in the room (yours included) prints as
 "[hh:mm:ss] nick: text". Messages are pushed where the URL carries push
-(${pushed.join(' ')}); elsewhere (HTTP) the room is polled every 500 ms.
-Pipes work: at the end of stdin it waits for its last messages to be sent,
-then exits 0.
+(${pushed.join(' ')}); elsewhere (HTTP) the room is polled every 500 ms. When the
+connection drops it says so on stderr, reconnects by itself and resumes after the
+last message shown, so nothing is lost or shown twice (over HTTP it keeps polling
+from that id until the server answers again). Pipes work: at the end of stdin it
+waits for its last messages to be sent, then exits 0.
 
 Options:
   --nick <name>       your name in the room (default: $USER, else "anonymous")
@@ -79,6 +82,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 
 async function chat(transport: ClientTransport, room: string, nick: string, url: URL): Promise<number> {
   let lastId = 0;
+  let lastShown: ChatLine | undefined;
   let failed: unknown;
   let onFailure: () => void = () => {};
   const broken = new Promise<void>((resolve) => {
@@ -92,7 +96,21 @@ async function chat(transport: ClientTransport, room: string, nick: string, url:
     const id = typeof m.id === 'number' ? m.id : 0;
     if (id !== 0 && id <= lastId) return; // already shown (a poll overlapping a push)
     if (id > lastId) lastId = id;
+    lastShown = m;
     process.stdout.write(`${formatMessage(m)}\n`);
+  };
+  // After an outage over HTTP: a restarted in-memory server numbers from 1 again, so
+  // the last message shown must still be there, or the ids no longer mean the same.
+  const checkStillThere = async (): Promise<void> => {
+    if (lastShown === undefined) return;
+    const found = await transport.call({ method: 'chat.history', params: [room, lastId - 1, 1] });
+    const m = Array.isArray(found) ? (found[0] as ChatLine | undefined) : undefined;
+    if (m?.id === lastShown.id && m?.text === lastShown.text && m?.nick === lastShown.nick) return;
+    process.stderr.write(
+      `polyrpc chat: the server no longer has message ${lastId} (restarted?); some messages were lost\n`,
+    );
+    lastId = 0;
+    lastShown = undefined;
   };
   const history = async (): Promise<ChatLine[]> => {
     const list = await transport.call({ method: 'chat.history', params: [room, lastId, 1000] });
@@ -113,25 +131,59 @@ async function chat(transport: ClientTransport, room: string, nick: string, url:
   let stopPushOrPoll: () => Promise<void>;
   let pushed = false;
   try {
-    const sub = await subscribe(transport, room);
+    // From the end of the room: the subscription replays anything after lastId, so
+    // nothing sent between the two calls is lost or shown twice.
     await skip();
+    let sub = await subscribe(transport, room, lastId);
     if (sub !== undefined) {
       pushed = true;
+      const stopState = transport.onState?.(sayState);
+      let stopping = false;
       const pump = (async () => {
-        for await (const m of sub) {
-          const id = (m as ChatLine).id;
-          // The subscription buffer dropped some: recover them from the history.
-          if (typeof id === 'number' && id > lastId + 1) for (const old of await history()) show(old);
-          show(m as ChatLine);
+        while (sub !== undefined) {
+          try {
+            for await (const m of sub) show(m as ChatLine);
+            return;
+          } catch (err) {
+            if (stopping || !(err instanceof RpcError) || err.code !== Code.EventsLost) throw err;
+            // The server no longer has what came after lastId (it restarted, or trimmed
+            // its history): say so, and carry on from what it has now.
+            process.stderr.write(`polyrpc chat: ${err.message}; some messages were lost\n`);
+            lastId = 0;
+            await skip();
+            sub = await subscribe(transport, room, lastId);
+          }
         }
       })().catch(fail);
       stopPushOrPoll = async () => {
-        await sub.close().catch(() => {});
+        stopping = true;
+        stopState?.();
+        await sub?.close().catch(() => {});
         await pump;
       };
     } else {
+      let down = false;
+      let polling = false;
+      const poll = async (): Promise<void> => {
+        if (down) await checkStillThere();
+        const list = await history();
+        if (down) process.stderr.write('polyrpc chat: reconnected\n');
+        down = false;
+        list.forEach(show);
+      };
       const timer = setInterval(() => {
-        history().then((list) => list.forEach(show), fail);
+        if (polling) return;
+        polling = true;
+        poll()
+          .catch((err: unknown) => {
+            // A server that restarts is polled again, from the same id, until it answers.
+            if (!(err instanceof TransportError)) return fail(err);
+            if (!down) process.stderr.write(`polyrpc chat: ${err.message}; retrying\n`);
+            down = true;
+          })
+          .finally(() => {
+            polling = false;
+          });
       }, POLL_MS);
       stopPushOrPoll = async () => {
         clearInterval(timer);
@@ -190,11 +242,19 @@ async function chat(transport: ClientTransport, room: string, nick: string, url:
   return Exit.Ok;
 }
 
-// subscribe returns a live subscription to the room, or undefined when the
-// protocol cannot push (the caller then polls).
+// sayState tells the user the connection dropped and came back (the client
+// reconnects and resumes the subscription by itself).
+function sayState(state: ConnectionState): void {
+  if (state === 'reconnecting') process.stderr.write('polyrpc chat: connection lost; reconnecting\n');
+  else if (state === 'open') process.stderr.write('polyrpc chat: reconnected\n');
+}
+
+// subscribe returns a live subscription to the room after message `afterId`, or
+// undefined when the protocol cannot push (the caller then polls).
 async function subscribe(
   transport: ClientTransport,
   room: string,
+  afterId: number,
 ): Promise<RemoteSubscription<unknown> | undefined> {
   // Without push, check the server is there (and has the chat service) before polling it.
   const probe = async (): Promise<undefined> => {
@@ -202,7 +262,7 @@ async function subscribe(
     return undefined;
   };
   if (transport.subscribe === undefined) return probe();
-  const sub = transport.subscribe({ method: 'chat.subscribe', params: [room] });
+  const sub = transport.subscribe({ method: 'chat.subscribe', params: [room, afterId] });
   try {
     await sub.ready;
     return sub;

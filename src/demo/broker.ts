@@ -3,6 +3,7 @@
  * embedded default keeps rooms in memory within a byte budget; a Redis-backed broker
  * can implement the same interface.
  */
+import { Code, RpcError } from '../rpc/errors.js';
 import { createQueue } from '../rpc/queue.js';
 
 /** ChatMessage is one stored message. `id` increases within a room. */
@@ -18,22 +19,31 @@ export interface ChatMessage {
 export interface BrokerSubscribeOptions {
   /** Ends the stream when aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * Replays the stored messages with a greater id first, then continues live, with no
+   * gap and no repeat. When messages after it are no longer kept (trimmed history, a
+   * restarted in-memory broker), subscribe throws an `RpcError` with `Code.EventsLost`.
+   */
+  readonly afterId?: number;
 }
 
 /**
  * Broker stores and fans out chat messages.
  *
- * Slow subscribers: each subscriber has a bounded queue; when it is full the oldest
- * undelivered message is dropped (never the server's memory). A client that missed
- * messages can recover them with `history(room, lastSeenId)`, as far back as the
- * broker still keeps them.
+ * Slow subscribers: each subscriber has a bounded queue; when it is full the stream
+ * ends, after the messages it holds, with an `RpcError` of code `Code.EventsLost` and
+ * `data.reason` `overflow` (never the server's memory, never a silent gap). The
+ * subscriber resumes with `subscribe(room, { afterId: lastSeenId })`.
  */
 export interface Broker {
   /** publish assigns the next id in the room, stores the message and delivers it to subscribers. */
   publish(message: Omit<ChatMessage, 'id'>): Promise<ChatMessage>;
   /** history returns stored messages with id > afterId, oldest first, at most `limit`. */
   history(room: string, afterId: number, limit: number): Promise<ChatMessage[]>;
-  /** subscribe yields every message published to the room after the call. */
+  /**
+   * subscribe yields every message published to the room after the call (after
+   * `afterId`, when given). @throws RpcError `Code.EventsLost` when `afterId` is too old.
+   */
   subscribe(room: string, options?: BrokerSubscribeOptions): AsyncIterable<ChatMessage>;
 }
 
@@ -41,7 +51,7 @@ export interface Broker {
 export interface MemoryBrokerOptions {
   /** Messages kept per room; older ones are forgotten. Defaults to 1000. */
   readonly historyLimit?: number;
-  /** Messages queued per subscriber before the oldest is dropped. Defaults to 256. */
+  /** Messages queued per subscriber before its stream ends with `Code.EventsLost`. Defaults to 256. */
   readonly subscriberBuffer?: number;
   /**
    * Rooms kept; past this the least recently used room without subscribers is
@@ -199,11 +209,23 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
     },
     subscribe(name, opts = {}) {
       const r = room(name);
+      const afterId = opts.afterId;
+      // Snapshot and live feed are taken in the same turn: nothing falls between them.
+      const replay = afterId === undefined ? [] : resumable(r, afterId, historyLimit);
       const deliver = (m: ChatMessage): void => {
-        queue.push(m);
+        if (queue.size < subscriberBuffer) {
+          queue.push(m);
+          return;
+        }
+        r.subscribers.delete(deliver);
+        queue.end(
+          new RpcError(Code.EventsLost, `chat: subscriber fell ${subscriberBuffer} messages behind`, {
+            data: { reason: 'overflow' },
+          }),
+        );
       };
       const queue = createQueue<ChatMessage>({
-        capacity: subscriberBuffer,
+        capacity: subscriberBuffer + 1,
         onClose: () => r.subscribers.delete(deliver),
       });
       r.subscribers.add(deliver);
@@ -216,10 +238,40 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
         if (signal.aborted) stop();
         else signal.addEventListener('abort', stop, { once: true });
       }
-      return queue;
+      return replay.length === 0 ? queue : replayThenLive(replay, queue);
     },
     stats() {
       return { rooms: rooms.size, messages: count, bytes };
     },
   };
+}
+
+// The stored messages after `afterId`, or EventsLost when some of them are gone.
+function resumable(r: Room, afterId: number, historyLimit: number): ChatMessage[] {
+  const kept = r.messages.length > historyLimit ? r.messages.slice(-historyLimit) : r.messages;
+  const oldest = kept[0]?.id ?? r.lastId + 1;
+  if (afterId > r.lastId || afterId < oldest - 1) {
+    throw new RpcError(
+      Code.EventsLost,
+      `chat: messages after id ${afterId} are no longer kept (oldest kept ${oldest}, last ${r.lastId})`,
+      { data: { reason: 'trimmed', afterId } },
+    );
+  }
+  return kept.filter((m) => m.id > afterId);
+}
+
+async function* replayThenLive(
+  replay: readonly ChatMessage[],
+  live: AsyncIterableIterator<ChatMessage>,
+): AsyncGenerator<ChatMessage> {
+  let last = 0;
+  try {
+    for (const m of replay) {
+      last = m.id;
+      yield m;
+    }
+    for await (const m of live) if (m.id > last) yield m; // drop what the replay delivered
+  } finally {
+    await live.return?.();
+  }
 }

@@ -158,11 +158,15 @@ export function createDemoService(options: DemoServiceOptions | Broker = {}) {
           handler: ({ room, afterId, limit }) => broker.history(room, afterId ?? 0, limit ?? 100),
         }),
         subscribe: subscription({
-          doc: `chat.subscribe(room) pushes every message sent to the room from now on. ${retention.subscriber}`,
-          params: [param('room', room)],
+          doc: `chat.subscribe(room, afterId?) pushes the stored messages with id > afterId, then every message sent to the room, in id order, each once. Events carry their message id, so a client resumes after a reconnect where it left off. Error -32002 (events lost) ends the stream when messages after afterId are no longer kept, or when the subscriber falls 256 messages behind (data.reason "overflow": resume from the last id). ${retention.history}`,
+          params: [param('room', room), param('afterId', z.number().int().nonnegative().optional())],
           event: chatMessage,
           fallback: 'chat.history',
-          handler: ({ room }, ctx) => broker.subscribe(room, { signal: ctx.signal }),
+          eventId: (m) => m.id,
+          handler: ({ room, afterId }, ctx) => {
+            const resume = typeof ctx.resumeAfter === 'number' ? ctx.resumeAfter : afterId;
+            return broker.subscribe(room, { signal: ctx.signal, afterId: resume });
+          },
         }),
       },
     },

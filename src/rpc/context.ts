@@ -44,6 +44,14 @@ export interface Context {
    * (TCP protocols, in-process); calling a subscription without it is an error.
    */
   readonly subscriptions?: Subscriptions;
+  /**
+   * In a subscription handler re-opened after a reconnect (`rpc.resubscribe`): the id
+   * of the last event the client received (null when it received none). The handler
+   * should deliver every event after it, then live ones; when it no longer has events
+   * that old it should throw (or end the stream with) an `RpcError` with
+   * `Code.EventsLost`. Undefined on a first subscription and for plain calls.
+   */
+  readonly resumeAfter?: unknown;
 }
 
 /** ConnectionInit is what a transport knows about a connection when it opens. */

@@ -37,12 +37,18 @@ export class Started {
 export async function dispatch(registry: Registry, call: Call, ctx: Context): Promise<SentReply | null> {
   const id = call.id;
   try {
+    // A resubscription is the subscription call itself to middleware, with its cursor.
+    let resume: Resume | undefined;
+    if (call.method === PushMethod.Resubscribe && ctx.subscriptions !== undefined) {
+      resume = resumeOf(call);
+      call = resume.call;
+    }
     // No closure per call on the common path (no middleware), and no await at all
     // when validation and the handler are synchronous (most procedures).
     let out =
       registry.middleware === undefined
-        ? invoke(registry, call, ctx)
-        : registry.middleware(call, ctx, async () => invoke(registry, call, ctx));
+        ? invoke(registry, call, ctx, resume)
+        : registry.middleware(call, ctx, async () => invoke(registry, call, ctx, resume));
     if (isThenable(out)) out = await out;
     if (id === undefined) return null;
     if (out instanceof Started) return { id, ok: true, result: out.id, onSent: out.start };
@@ -71,9 +77,26 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/** Resume is a decoded `rpc.resubscribe`: the subscription call and the client's cursor. */
+interface Resume {
+  readonly call: Call;
+  readonly after: unknown;
+}
+
+function resumeOf(call: Call): Resume {
+  const p = call.params;
+  if (!Array.isArray(p) || typeof p[0] !== 'string' || (p[1] !== undefined && typeof p[1] !== 'object'))
+    throw new RpcError(
+      Code.InvalidParams,
+      'rpc: rpc.resubscribe takes [method, params, lastEventId] (lastEventId null when none)',
+    );
+  const params = (p[1] ?? undefined) as Call['params'];
+  return { call: { id: call.id, method: p[0], params }, after: p[2] ?? null };
+}
+
 // invoke returns the result, or a promise of it when something on the way is async.
 // It may throw (dispatch catches).
-function invoke(registry: Registry, call: Call, ctx: Context): unknown {
+function invoke(registry: Registry, call: Call, ctx: Context, resume?: Resume): unknown {
   if (typeof call.method !== 'string')
     throw new RpcError(Code.InvalidRequest, 'rpc: method must be a string');
   const proc = registry.procedures.get(call.method);
@@ -83,8 +106,8 @@ function invoke(registry: Registry, call: Call, ctx: Context): unknown {
     throw methodNotFound(call.method);
   }
   const args = validateArgs(proc, bindArgs(proc, call.params));
-  if (args instanceof Promise) return args.then((a) => run(registry, proc, a, call, ctx));
-  return run(registry, proc, args, call, ctx);
+  if (args instanceof Promise) return args.then((a) => run(registry, proc, a, call, ctx, resume));
+  return run(registry, proc, args, call, ctx, resume);
 }
 
 function run(
@@ -93,8 +116,14 @@ function run(
   args: Record<string, unknown>,
   call: Call,
   ctx: Context,
+  resume?: Resume,
 ): unknown {
   const def = proc.def;
+  if (resume !== undefined && def.kind !== 'subscription')
+    throw new RpcError(
+      Code.InvalidParams,
+      `rpc: ${proc.name} is not a subscription; it cannot be resubscribed`,
+    );
   if (def.kind === 'call') {
     const result = (def.handler as HandlerOf<unknown>)(args, ctx);
     if (!registry.validateResults) return result;
@@ -111,7 +140,13 @@ function run(
     );
   }
   if (call.id === undefined) return undefined; // a subscription nobody can address
-  return openSubscription(registry, proc, def, args, ctx, subs);
+  if (resume !== undefined && def.eventId === undefined)
+    throw new RpcError(
+      Code.EventsLost,
+      `rpc: ${proc.name} cannot resume (its events have no ids); events during the outage may be lost`,
+      { data: { reason: 'not-resumable' } },
+    );
+  return openSubscription(registry, proc, def, args, ctx, subs, resume);
 }
 
 // Tables whose connection signal already ends them (one listener per connection, not
@@ -127,6 +162,7 @@ function openSubscription(
   args: Record<string, unknown>,
   ctx: Context,
   subs: Subscriptions,
+  resume: Resume | undefined,
 ): Started {
   const slot = subs.reserve(); // throws LimitExceeded: no handler has run
   if (!linked.has(subs)) {
@@ -137,14 +173,23 @@ function openSubscription(
   if (ctx.signal.aborted) controller.abort(); // the connection is already gone
   let events: AsyncIterable<unknown>;
   try {
-    events = (def.handler as HandlerOf<AsyncIterable<unknown>>)(args, { ...ctx, signal: controller.signal });
+    // The context's getters live on its prototype: copy them by name, not by spread.
+    const own: Context = {
+      protocol: ctx.protocol,
+      peer: ctx.peer,
+      session: ctx.session,
+      subscriptions: subs,
+      signal: controller.signal,
+      resumeAfter: resume?.after,
+    };
+    events = (def.handler as HandlerOf<AsyncIterable<unknown>>)(args, own);
   } catch (err) {
     slot.release();
     controller.abort(); // whatever the handler hooked to its signal lets go
     throw err;
   }
   const check = registry.validateResults ? (e: unknown) => checked(proc, def.event, e, 'event') : undefined;
-  const subId = slot.open(events, controller, check);
+  const subId = slot.open(events, controller, check, def.eventId as ((e: unknown) => unknown) | undefined);
   return new Started(subId, () => subs.start(subId));
 }
 

@@ -21,6 +21,13 @@ export const Code = {
   LimitExceeded: -32000,
   /** The procedure exists but cannot run over this transport (a subscription over HTTP). */
   Unsupported: -32001,
+  /**
+   * Events of a subscription were lost and cannot be replayed: the server no longer
+   * has events that old (trimmed history, a restarted server), the subscriber fell
+   * too far behind (`data.reason` is `overflow`: the client resumes from its last id
+   * by itself), or the subscription cannot resume at all (its events have no ids).
+   */
+  EventsLost: -32002,
 } as const;
 
 /** ReservedCode is the union of the reserved code values. */

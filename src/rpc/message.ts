@@ -33,15 +33,35 @@ export type SubscriptionId = number;
  * stream (with an error when it ended abnormally).
  */
 export type Push =
-  | { readonly kind: 'event'; readonly subscription: SubscriptionId; readonly event: unknown }
+  | {
+      readonly kind: 'event';
+      readonly subscription: SubscriptionId;
+      readonly event: unknown;
+      /** The event's id, when its subscription declares one (`eventId`): the resume cursor. */
+      readonly eventId?: unknown;
+    }
   | { readonly kind: 'end'; readonly subscription: SubscriptionId; readonly error?: RpcError };
 
 /** Method names reserved for the subscription exchange on connection-oriented protocols. */
 export const PushMethod = {
-  /** Server → client notification carrying one event: params `[subscription, event]`. */
+  /**
+   * Server → client notification carrying one event: params `[subscription, event]`, or
+   * `[subscription, event, eventId]` when the subscription's events have ids.
+   */
   Event: 'rpc.event',
   /** Server → client notification ending a subscription: params `[subscription, error?]`. */
   End: 'rpc.end',
   /** Client → server call ending a subscription: params `[subscription]`, result `true`. */
   Unsubscribe: 'rpc.unsubscribe',
+  /**
+   * Client → server call re-opening a subscription after a reconnect: params
+   * `[method, params, lastEventId]` (`lastEventId` null when no event was seen). The
+   * handler runs with `ctx.resumeAfter` set; the result is a new subscription id.
+   */
+  Resubscribe: 'rpc.resubscribe',
+  /**
+   * Client → server heartbeat: params `[]`, result `true`. Answered by the session
+   * itself, never by a procedure or middleware.
+   */
+  Ping: 'rpc.ping',
 } as const;

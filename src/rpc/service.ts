@@ -62,6 +62,12 @@ export interface SubscriptionDef<P extends Params = Params, E extends Schema = S
    * caller gets there, e.g. `chat.history`.
    */
   readonly fallback?: string;
+  /**
+   * eventId reads an event's id (for the chat, the message id), sent with each event
+   * so that a client can resume after a reconnect (`ctx.resumeAfter`). A subscription
+   * without it cannot resume: after a reconnect its subscriber gets `Code.EventsLost`.
+   */
+  readonly eventId?: (event: Infer<E>) => unknown;
   /** handler returns the events; it should stop when `ctx.signal` aborts. */
   readonly handler: (args: ArgsOf<P>, ctx: Context) => AsyncIterable<Infer<E>>;
 }
@@ -82,7 +88,8 @@ export interface ServiceTree {
  */
 export type AnyProcedure =
   | (Omit<CallDef, 'handler'> & { readonly handler: (args: never, ctx: Context) => unknown })
-  | (Omit<SubscriptionDef, 'handler'> & {
+  | (Omit<SubscriptionDef, 'handler' | 'eventId'> & {
+      readonly eventId?: (event: never) => unknown;
       readonly handler: (args: never, ctx: Context) => AsyncIterable<unknown>;
     });
 
@@ -105,6 +112,7 @@ export function subscription<const P extends Params, E extends Schema>(def: {
   params: P;
   event: E;
   fallback?: string;
+  eventId?: (event: Infer<E>) => unknown;
   handler: (args: ArgsOf<P>, ctx: Context) => AsyncIterable<Infer<E>>;
 }): SubscriptionDef<P, E> {
   return { kind: 'subscription', ...def };

@@ -24,6 +24,7 @@ export interface Subscriptions {
     events: AsyncIterable<unknown>,
     controller: AbortController,
     check?: (event: unknown) => unknown,
+    eventId?: (event: unknown) => unknown,
   ): SubscriptionId;
   /**
    * reserve claims a slot before a subscription's handler runs, so a refused
@@ -57,6 +58,7 @@ export interface Reservation {
     events: AsyncIterable<unknown>,
     controller: AbortController,
     check?: (event: unknown) => unknown,
+    eventId?: (event: unknown) => unknown,
   ): SubscriptionId;
   /** release gives the slot back unused. */
   release(): void;
@@ -72,6 +74,7 @@ interface Entry {
   readonly events: AsyncIterable<unknown>;
   readonly controller: AbortController;
   readonly check?: (event: unknown) => unknown;
+  readonly eventId?: (event: unknown) => unknown;
   iterator?: AsyncIterator<unknown>;
 }
 
@@ -103,7 +106,12 @@ export function createSubscriptions(sink: PushSink, options: SubscriptionsOption
         const step = await iterator.next();
         if (step.done || !live.has(id)) break;
         const event = entry.check ? await entry.check(step.value) : step.value;
-        const wait = sink({ kind: 'event', subscription: id, event });
+        const eventId = entry.eventId?.(event);
+        const wait = sink(
+          eventId === undefined
+            ? { kind: 'event', subscription: id, event }
+            : { kind: 'event', subscription: id, event, eventId },
+        );
         if (wait !== undefined) await wait;
       }
       if (live.delete(id)) sink({ kind: 'end', subscription: id });
@@ -125,9 +133,9 @@ export function createSubscriptions(sink: PushSink, options: SubscriptionsOption
     get size() {
       return live.size;
     },
-    open(events, controller, check) {
+    open(events, controller, check, eventId) {
       refuseWhenFull();
-      return add({ events, controller, check });
+      return add({ events, controller, check, eventId });
     },
     reserve() {
       refuseWhenFull();
@@ -140,9 +148,9 @@ export function createSubscriptions(sink: PushSink, options: SubscriptionsOption
         return true;
       };
       return {
-        open(events, controller, check) {
+        open(events, controller, check, eventId) {
           if (!giveBack()) throw new Error('rpc: a subscription reservation was already used');
-          return add({ events, controller, check });
+          return add({ events, controller, check, eventId });
         },
         release() {
           giveBack();

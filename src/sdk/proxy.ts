@@ -14,6 +14,7 @@ import { remoteSubscription } from '../transport/remote-subscription.js';
 import type {
   CallOptions,
   ClientTransport,
+  ConnectionState,
   OutgoingCall,
   RemoteSubscription,
   Settled,
@@ -24,6 +25,7 @@ import type { BatchItem, Client } from './types.js';
 const OUTGOING = Symbol('polyrpc.call');
 
 const ignore = (): void => {};
+const noop = (): void => {};
 
 /**
  * PendingCall is a call made through the proxy. It goes on the wire in any case: as a
@@ -182,6 +184,7 @@ export function createProxy<S>(transport: ClientTransport, options?: CallOptions
     $with: (more: CallOptions) => createProxy<S>(transport, { ...options, ...more }),
     $close: () => transport.close(),
     $transport: transport,
+    $onState: (listener: (state: ConnectionState) => void) => transport.onState?.(listener) ?? noop,
     $batch: async (build: (b: unknown) => readonly BatchItem<unknown>[]) => {
       const items = build(rootProxy(record, {}));
       const calls: OutgoingCall[] = items.map((i) => ({ method: i.method, params: i.params }));
@@ -208,7 +211,11 @@ function rootProxy(invoke: Invoke, controls: Record<string, unknown>): unknown {
     get(_target, key) {
       if (key === Symbol.asyncDispose) return controls.$close;
       if (typeof key !== 'string' || key === 'then') return undefined;
-      if (isControl(key)) return Object.hasOwn(controls, key) ? controls[key] : undefined;
+      if (isControl(key)) {
+        if (key === '$state' && Object.hasOwn(controls, '$transport'))
+          return (controls.$transport as ClientTransport | undefined)?.state ?? 'open';
+        return Object.hasOwn(controls, key) ? controls[key] : undefined;
+      }
       return pathProxy(key, invoke, cache);
     },
   });

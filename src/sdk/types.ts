@@ -14,7 +14,13 @@ import type {
   ServiceTree,
   SubscriptionDef,
 } from '../rpc/service.js';
-import type { CallOptions, ClientTransport, RemoteSubscription, Settled } from '../transport/types.js';
+import type {
+  CallOptions,
+  ClientTransport,
+  ConnectionState,
+  RemoteSubscription,
+  Settled,
+} from '../transport/types.js';
 
 /**
  * A Contract describes a foreign server by hand: functions (their results are
@@ -77,6 +83,16 @@ export interface ClientControls<S> {
   $close(): Promise<void>;
   /** $transport is the underlying protocol transport. */
   readonly $transport: ClientTransport;
+  /**
+   * $state is the connection's state: `connecting`, `open`, `reconnecting` or
+   * `closed`. A client without a connection of its own (HTTP) is always `open`.
+   */
+  readonly $state: ConnectionState;
+  /**
+   * $onState calls `listener` with each new connection state (e.g. to show
+   * "reconnecting…") and returns the function that stops it. On HTTP it never calls.
+   */
+  $onState(listener: (state: ConnectionState) => void): () => void;
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
- * One connection of the message client (`message-client.ts`): messages queued while it
- * opens, whether anything came back, and the seam's events passed to the client.
+ * One connection attempt of the message client (`message-client.ts`): the dial,
+ * whether anything came back, the heartbeat that notices a dead peer, and the
+ * seam's events passed to the client. A new attempt is a new Link.
  *
  * Exports: Link, LinkOwner.
  * @internal
  */
 import type { ConnectionEvents, MessageConnection } from './connection.js';
-import { connectError, ResponseError, type TransportError } from './errors.js';
+import { connectError, ResponseError, TransportError } from './errors.js';
+import type { HeartbeatPolicy } from './reconnect.js';
 import type { ClientIncoming } from './types.js';
 
 /** LinkOwner is what a link tells and asks its client. */
@@ -16,16 +18,26 @@ export interface LinkOwner<In, Out> {
   readonly where: string;
   decode(message: In): ClientIncoming;
   incoming(incoming: ClientIncoming): void;
-  /** lost: the link is gone (failed to connect, broken, closed); fail what it carried. */
+  /** opened: the connection is up; send what waits. */
+  opened(link: Link<In, Out>): void;
+  /** lost: the link is gone (failed to connect, broken, closed, dead); fail what it carried. */
   lost(link: Link<In, Out>, error: Error): void;
   closedError(link: Link<In, Out>): TransportError;
+  /** Whether anything waits on the connection (calls in flight, live subscriptions). */
+  readonly busy: boolean;
+  /** ping sends one heartbeat call. */
+  ping(): void;
 }
 
-/** One connection's life: messages queued while it opens, and whether anything came back. */
+/** One connection's life: the dial, whether anything came back, and its heartbeat. */
 export class Link<In, Out> implements ConnectionEvents<In, Out> {
   conn: MessageConnection<In, Out> | undefined;
-  queue: Out[] | undefined = [];
   heard = false;
+  /** Set by every message; the heartbeat clears it each round. */
+  #heardSinceTick = false;
+  #missed = 0;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #gone = false;
   /** Called once the connection has closed (close() waits on it). */
   whenClosed: (() => void) | undefined;
   readonly ready: Promise<void>;
@@ -33,32 +45,37 @@ export class Link<In, Out> implements ConnectionEvents<In, Out> {
   constructor(
     readonly client: LinkOwner<In, Out>,
     dial: () => Promise<MessageConnection<In, Out>>,
+    readonly heartbeat?: HeartbeatPolicy,
   ) {
     this.ready = dial().then(
       (conn) => {
+        if (this.#gone) {
+          conn.destroy(); // abandoned while dialing (the client closed)
+          return;
+        }
         this.conn = conn;
         conn.open(this);
-        const queued = this.queue ?? [];
-        this.queue = undefined;
-        for (const m of queued) conn.send(m);
+        this.#startHeartbeat();
+        client.opened(this);
       },
       (err: unknown) => {
-        this.queue = undefined;
         const error = connectError(client.protocol, client.where, err);
-        client.lost(this, error);
+        this.#lose(error);
         throw error;
       },
     );
     this.ready.catch(() => {});
   }
 
-  send(message: Out): void {
-    if (this.conn !== undefined) this.conn.send(message);
-    else this.queue?.push(message);
+  /** abandon stops the link without telling the client (the client is closing). */
+  abandon(): void {
+    this.#gone = true;
+    this.#stopHeartbeat();
   }
 
   message(message: In): void {
     this.heard = true;
+    this.#heardSinceTick = true;
     this.client.incoming(this.client.decode(message));
   }
 
@@ -66,7 +83,7 @@ export class Link<In, Out> implements ConnectionEvents<In, Out> {
     this.conn?.destroy();
     const protocol = this.client.protocol;
     const text = reason.startsWith(`${protocol}:`) ? reason.slice(protocol.length + 1).trim() : reason;
-    this.client.lost(this, new ResponseError(`${protocol}: the server's answer cannot be read: ${text}`));
+    this.#lose(new ResponseError(`${protocol}: the server's answer cannot be read: ${text}`));
   }
 
   ended(): void {
@@ -76,7 +93,50 @@ export class Link<In, Out> implements ConnectionEvents<In, Out> {
   drained(): void {}
 
   closed(): void {
-    this.client.lost(this, this.client.closedError(this));
+    this.#lose(this.client.closedError(this));
     this.whenClosed?.();
+  }
+
+  #lose(error: Error): void {
+    this.#stopHeartbeat();
+    if (this.#gone) return;
+    this.#gone = true;
+    this.client.lost(this, error);
+  }
+
+  // Every interval: a connection heard from is fine; a quiet one with work waiting
+  // gets a ping; `misses` unanswered pings in a row fail it (a half-open socket or a
+  // frozen peer closes nothing by itself). The client is told at once: a WebSocket's
+  // closing handshake with a frozen peer would take its own time.
+  #startHeartbeat(): void {
+    const policy = this.heartbeat;
+    if (policy === undefined) return;
+    this.#heartbeat = setInterval(() => {
+      if (this.#heardSinceTick || !this.client.busy) {
+        this.#heardSinceTick = false;
+        this.#missed = 0;
+        return;
+      }
+      if (this.#missed >= policy.misses) {
+        const { protocol, where } = this.client;
+        const quiet = (policy.misses + 1) * policy.intervalMs;
+        this.conn?.destroy();
+        this.#lose(
+          new TransportError(
+            'closed',
+            `${protocol}: no answer from ${where} for ${quiet} ms (heartbeat); connection closed; the outcome of calls in flight is unknown`,
+          ),
+        );
+        return;
+      }
+      this.#missed++;
+      this.client.ping();
+    }, policy.intervalMs);
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
   }
 }

@@ -8,18 +8,27 @@
  * Exports: createMessageClient, MessageClientInit.
  */
 import { type Push, PushMethod, type Reply } from '../rpc/message.js';
-import { createQueue } from '../rpc/queue.js';
+import { ClientStream, type StreamOwner } from './client-stream.js';
 import type { MessageConnection } from './connection.js';
 import { ResponseError, TransportError } from './errors.js';
 import { Link, type LinkOwner } from './link.js';
+import { Outbox } from './outbox.js';
 import { PendingCalls } from './pending-calls.js';
-import { remoteSubscription } from './remote-subscription.js';
+import {
+  Backoff,
+  type HeartbeatPolicy,
+  type ReconnectPolicy,
+  resolveHeartbeat,
+  resolveReconnect,
+  StateListeners,
+} from './reconnect.js';
 import type {
   CallOptions,
   ClientCodec,
   ClientIncoming,
   ClientOptions,
   ClientTransport,
+  ConnectionState,
   OutgoingCall,
   RemoteSubscription,
   Settled,
@@ -37,15 +46,27 @@ export interface MessageClientInit<In, Out> {
   readonly options?: ClientOptions;
 }
 
-class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
+class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, StreamOwner {
   readonly protocol: string;
   readonly where: string;
   readonly pending: PendingCalls;
   /** batch is present only where the codec has batches. */
   readonly batch?: (calls: readonly OutgoingCall[], options?: CallOptions) => Promise<Settled[]>;
   readonly #bufferSize: number;
+  readonly #reconnect: ReconnectPolicy | undefined;
+  readonly #heartbeat: HeartbeatPolicy | undefined;
+  readonly #backoff: Backoff | undefined;
+  readonly #state = new StateListeners();
+  /** The current connection attempt (dialing or open). */
   #link: Link<In, Out> | undefined;
+  /** The connection messages go straight to; undefined while not open. */
+  #conn: MessageConnection<In, Out> | undefined;
+  #everOpened = false;
   #closed = false;
+  #redial: NodeJS.Timeout | undefined;
+  /** Messages waiting for a connection, and idempotent calls to send again. */
+  readonly #outbox: Outbox<Out>;
+  readonly #streams = new Set<ClientStream>();
   /** Subscription ids whose pushes nobody reads and that were asked to stop. */
   readonly #orphans = new Set<number>();
 
@@ -54,13 +75,34 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     this.where = init.where;
     this.pending = new PendingCalls(init.protocol, init.options?.timeout ?? 30_000);
     this.#bufferSize = init.options?.subscriptionBuffer ?? 1024;
+    this.#reconnect = resolveReconnect(init.options);
+    this.#heartbeat = resolveHeartbeat(init.options);
+    this.#backoff = this.#reconnect && new Backoff(this.#reconnect);
+    this.#outbox = new Outbox(this.pending, this.#reconnect?.maxQueued ?? Number.POSITIVE_INFINITY);
     if (init.codec.encodeBatch !== undefined) this.batch = (calls, options) => this.#batch(calls, options);
+  }
+
+  get state(): ConnectionState {
+    return this.#state.state;
+  }
+
+  onState(listener: (state: ConnectionState) => void): () => void {
+    return this.#state.add(listener);
+  }
+
+  /** Whether a subscription cut off by a lost connection will be re-opened on the next one. */
+  get resuming(): boolean {
+    return !this.#closed && this.#reconnect !== undefined && this.#everOpened;
+  }
+
+  /** Whether anything waits on the connection (the heartbeat runs only then). */
+  get busy(): boolean {
+    return this.pending.size > 0 || this.#streams.size > 0;
   }
 
   call(call: OutgoingCall, options?: CallOptions): Promise<unknown> {
     const refused = this.#refused(options);
     if (refused !== undefined) return Promise.reject(refused);
-    const link = this.#open();
     const { id, promise } = this.pending.add(options);
     let message: Out;
     try {
@@ -70,7 +112,8 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
       this.pending.fail(id, asError(err));
       return promise;
     }
-    link.send(message);
+    if (options?.idempotent === true) this.#outbox.remember(id, message, promise);
+    this.#send(id, message);
     return promise;
   }
 
@@ -79,10 +122,12 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     if (refused !== undefined) throw refused;
     const encode = this.init.codec.encodeNotify;
     if (encode === undefined) throw new TypeError(`${this.protocol}: this protocol has no notifications`);
-    const link = this.#open();
     const message = encode.call(this.init.codec, call);
-    await link.ready;
-    link.send(message);
+    if (this.#conn !== undefined) {
+      this.#conn.send(message);
+      return;
+    }
+    if (!this.#enqueue(undefined, message)) throw this.#queueFull();
   }
 
   async #batch(calls: readonly OutgoingCall[], options?: CallOptions): Promise<Settled[]> {
@@ -91,7 +136,6 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     if (calls.length === 0) return [];
     const refused = this.#refused(options);
     if (refused !== undefined) throw refused;
-    const link = this.#open();
     const entries = this.pending.addBatch(calls.length, options);
     const ids = entries.map((e) => e.id);
     let message: Out;
@@ -101,7 +145,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
       for (const id of ids) this.pending.fail(id, asError(err));
       throw asError(err);
     }
-    link.send(message);
+    this.#send(ids[0], message, ids);
     const replies = await Promise.all(entries.map((e) => e.promise));
     return replies.map(
       (r: Reply): Settled => (r.ok ? { ok: true, value: r.result } : { ok: false, error: r.error }),
@@ -109,43 +153,24 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
   }
 
   subscribe(call: OutgoingCall, options?: CallOptions): RemoteSubscription<unknown> {
-    let subId: number | undefined;
-    let done = false;
-    const unsubscribe = (): void => {
-      if (subId === undefined || !this.pending.closeStream(subId)) return;
-      this.#orphans.add(subId); // its events still on the way are dropped quietly
-      if (!this.#closed && this.#link !== undefined)
-        this.call({ method: PushMethod.Unsubscribe, params: [subId] }, { timeout: 5000 }).catch(() => {});
-    };
-    const queue = createQueue<unknown>({
-      capacity: this.#bufferSize,
-      onClose: () => {
-        done = true;
-        unsubscribe();
-      },
-    });
-    // The stream is routed the moment its reply is read, so events that follow the
-    // reply in the same chunk find it.
-    const onReply = (reply: Reply): void => {
-      if (!reply.ok || typeof reply.result !== 'number') return;
-      subId = reply.result;
-      this.pending.openStream(subId, queue);
-      if (done) unsubscribe();
-    };
-    const ready = this.#subscribeCall(call, options, onReply).then((reply) => {
-      if (!reply.ok) throw reply.error;
-      if (typeof reply.result !== 'number')
-        throw new ResponseError(`${this.protocol}: ${call.method} did not return a subscription id`);
-    });
-    return remoteSubscription(queue, ready);
+    const stream = new ClientStream(this, call, options, this.#bufferSize);
+    this.#streams.add(stream);
+    stream.open();
+    return stream.subscription;
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#redial !== undefined) clearTimeout(this.#redial);
+    this.#redial = undefined;
     const link = this.#link;
-    this.pending.failAll(new TransportError('closed', `${this.protocol}: client closed`));
+    this.#link = undefined;
+    this.#conn = undefined;
+    this.#state.set('closed');
+    this.#failEverything(new TransportError('closed', `${this.protocol}: client closed`));
     if (link === undefined) return;
+    link.abandon();
     await link.ready.catch(() => {});
     const conn = link.conn;
     if (conn === undefined) return;
@@ -157,6 +182,34 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
         resolve();
       }, 1000).unref();
     });
+  }
+
+  // --- for streams --------------------------------------------------------------
+
+  send(
+    call: OutgoingCall,
+    options: CallOptions | undefined,
+    onReply: (reply: Reply) => void,
+  ): Promise<Reply> {
+    const refused = this.#refused(options);
+    if (refused !== undefined) return Promise.reject(refused);
+    const { id, promise } = this.pending.add<Reply>(options, { unwrap: false, onReply });
+    try {
+      this.#send(id, this.init.codec.encodeCall(id, call));
+    } catch (err) {
+      this.pending.fail(id, asError(err));
+    }
+    return promise;
+  }
+
+  unsubscribe(subId: number): void {
+    this.#orphans.add(subId); // its events still on the way are dropped quietly
+    if (this.#conn !== undefined)
+      this.call({ method: PushMethod.Unsubscribe, params: [subId] }, { timeout: 5000 }).catch(() => {});
+  }
+
+  forget(stream: ClientStream): void {
+    this.#streams.delete(stream);
   }
 
   // --- from the link ----------------------------------------------------------
@@ -188,13 +241,41 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     }
   }
 
+  opened(link: Link<In, Out>): void {
+    if (this.#link !== link || link.conn === undefined) return;
+    this.#conn = link.conn;
+    this.#everOpened = true;
+    this.#backoff?.reset();
+    this.#state.set('open');
+    // Subscriptions first, so that no queued call overtakes the resumption of a stream.
+    for (const stream of [...this.#streams]) if (stream.detached) stream.open();
+    const conn = link.conn;
+    this.#outbox.flush((m) => conn.send(m));
+  }
+
   lost(link: Link<In, Out>, error: Error): void {
     if (this.#link !== link) return;
+    const wasOpen = this.#conn !== undefined;
     this.#link = undefined;
+    this.#conn = undefined;
     this.#orphans.clear();
-    this.pending.failAll(
-      this.#closed ? new TransportError('closed', `${this.protocol}: client closed`) : error,
-    );
+    if (this.#closed) return;
+    if (!this.resuming) {
+      // Not reconnecting (turned off, or it never connected): everything fails now,
+      // and the next call dials again.
+      this.#failEverything(error);
+      this.#state.set(this.#everOpened ? 'reconnecting' : 'connecting');
+      return;
+    }
+    if (wasOpen) {
+      // Calls in flight may or may not have run: they fail, unless marked idempotent
+      // (then they are sent once more). Streams wait to be resumed.
+      this.pending.failCalls(error, this.#outbox.again());
+      this.pending.forgetStreams();
+      for (const stream of this.#streams) stream.detach();
+    }
+    this.#state.set('reconnecting');
+    this.#scheduleRedial();
   }
 
   closedError(link: Link<In, Out>): TransportError {
@@ -203,7 +284,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     if (!link.heard && this.pending.size > 0)
       return new TransportError(
         'closed',
-        `${this.protocol}: ${where} closed the connection before any reply`,
+        `${this.protocol}: ${where} closed the connection before any reply; the outcome of calls in flight is unknown`,
       );
     return new TransportError(
       'closed',
@@ -211,7 +292,60 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     );
   }
 
+  ping(): void {
+    this.call({ method: PushMethod.Ping, params: [] }, { timeout: 0 }).catch(() => {});
+  }
+
   // --- internals --------------------------------------------------------------
+
+  // The hot path: one check when the connection is open.
+  #send(id: number | undefined, message: Out, ids?: readonly number[]): void {
+    const conn = this.#conn;
+    if (conn !== undefined) {
+      conn.send(message);
+      return;
+    }
+    if (this.#enqueue(id, message)) return;
+    const error = this.#queueFull();
+    for (const each of ids ?? (id === undefined ? [] : [id])) this.pending.fail(each, error);
+  }
+
+  // Queues a message until the connection is (re)made; false when the queue is full.
+  #enqueue(id: number | undefined, message: Out): boolean {
+    if (!this.#outbox.hold(id, message)) return false;
+    if (this.#redial !== undefined)
+      this.#redial.ref(); // a waiting call keeps the process alive
+    else if (this.#link === undefined) this.#dial();
+    return true;
+  }
+
+  #queueFull(): TransportError {
+    return new TransportError(
+      'closed',
+      `${this.protocol}: not connected to ${this.where} and ${this.#reconnect?.maxQueued} messages already wait for the connection; not sent`,
+    );
+  }
+
+  #dial(): void {
+    this.#state.set(this.#everOpened ? 'reconnecting' : 'connecting');
+    this.#link = new Link(this, () => this.init.dial(), this.#heartbeat);
+  }
+
+  #scheduleRedial(): void {
+    if (this.#redial !== undefined || this.#backoff === undefined) return;
+    this.#redial = setTimeout(() => {
+      this.#redial = undefined;
+      if (!this.#closed && this.#link === undefined) this.#dial();
+    }, this.#backoff.next());
+    // Nobody waiting: retrying must not keep the process alive by itself.
+    if (this.#outbox.size === 0 && !this.busy) this.#redial.unref();
+  }
+
+  #failEverything(error: Error): void {
+    this.#outbox.failAll(error);
+    this.pending.failAll(error);
+    for (const stream of [...this.#streams]) stream.fail(error);
+  }
 
   // An error that names no call: fail the call(s) it can only belong to, or else close
   // the connection so that no call waits for a reply that will never come.
@@ -219,13 +353,13 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     if (this.pending.failUnaddressed(error)) return;
     const link = this.#link;
     if (link === undefined) return;
+    link.conn?.destroy();
     this.lost(
       link,
       new ResponseError(
         `${this.protocol}: the server reported an error it could not tie to a call (${error.message}); connection closed`,
       ),
     );
-    link.conn?.destroy();
   }
 
   // A push for a stream nobody reads (a subscription sent as a plain call, or one
@@ -243,33 +377,14 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out> {
     if (this.#closed) return new TransportError('closed', `${this.protocol}: client closed`);
     return this.pending.refused(options);
   }
-
-  #open(): Link<In, Out> {
-    this.#link ??= new Link(this, () => this.init.dial());
-    return this.#link;
-  }
-
-  #subscribeCall(
-    call: OutgoingCall,
-    options: CallOptions | undefined,
-    onReply: (reply: Reply) => void,
-  ): Promise<Reply> {
-    const refused = this.#refused(options);
-    if (refused !== undefined) return Promise.reject(refused);
-    const link = this.#open();
-    const { id, promise } = this.pending.add<Reply>(options, { unwrap: false, onReply });
-    try {
-      link.send(this.init.codec.encodeCall(id, call));
-    } catch (err) {
-      this.pending.fail(id, asError(err));
-    }
-    return promise;
-  }
 }
 
 /**
  * createMessageClient returns a ClientTransport that connects lazily on the first
- * call and again after a dropped connection. `close()` is final.
+ * call. After an unexpected close it reconnects by itself (`options.reconnect`):
+ * calls made meanwhile wait, calls in flight fail as "outcome unknown" (idempotent
+ * ones are sent once more), and subscriptions resume after their last event.
+ * `close()` is final.
  */
 export function createMessageClient<In, Out>(init: MessageClientInit<In, Out>): ClientTransport {
   return new MessageClient(init);

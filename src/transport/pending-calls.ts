@@ -3,11 +3,10 @@
  * HTTP, in-process): ids, deadlines, abort signals, failing everything on close,
  * batch settlement, and routing server push to subscriptions.
  *
- * Exports: PendingCalls, Registered.
+ * Exports: PendingCalls, Registered, StreamTarget.
  * @internal
  */
 import type { Push, Reply } from '../rpc/message.js';
-import type { Queue } from '../rpc/queue.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { TransportError } from './errors.js';
 import type { CallOptions } from './types.js';
@@ -18,6 +17,15 @@ const MAX_ID = 0xffff_ffff;
 export interface Registered<T> {
   readonly id: number;
   readonly promise: Promise<T>;
+}
+
+/**
+ * StreamTarget receives one subscription's pushes: its events (with their ids, when
+ * the subscription has them) and its end. A `Queue` is one.
+ */
+export interface StreamTarget {
+  push(event: unknown, eventId?: unknown): unknown;
+  end(error?: unknown): void;
 }
 
 interface Entry {
@@ -54,7 +62,7 @@ export class PendingCalls {
   readonly #signals = new Map<AbortSignal, { ids: Set<number>; listener: () => void }>();
   /** Ids of each batch in flight, oldest first. */
   readonly #batches = new Set<readonly number[]>();
-  readonly #streams = new Map<number, Queue<unknown>>();
+  readonly #streams = new Map<number, StreamTarget>();
   readonly #deadlines: DeadlineTimer;
   #nextId = 0;
 
@@ -75,6 +83,11 @@ export class PendingCalls {
   /** Number of live subscriptions. */
   get streams(): number {
     return this.#streams.size;
+  }
+
+  /** has tells whether call `id` still awaits its reply. */
+  has(id: number): boolean {
+    return this.#entries.has(id);
   }
 
   /** refused returns the error a call with these options fails with before it is sent, if any. */
@@ -178,17 +191,30 @@ export class PendingCalls {
 
   /** failAll rejects every call (stopping exchanges on the wire) and ends every subscription with `error`. */
   failAll(error: Error): void {
-    for (const id of [...this.#entries.keys()]) this.#failHere(id, error);
-    this.#deadlines.stop();
+    this.failCalls(error);
     for (const [id, q] of this.#streams) {
       this.#streams.delete(id);
       q.end(error);
     }
   }
 
-  /** openStream routes pushes for subscription `id` to `queue`. */
-  openStream(id: number, queue: Queue<unknown>): void {
-    this.#streams.set(id, queue);
+  /**
+   * failCalls rejects every call except those in `keep` (calls to be sent again), and
+   * leaves subscriptions alone.
+   */
+  failCalls(error: Error, keep?: ReadonlySet<number>): void {
+    for (const id of [...this.#entries.keys()]) if (keep?.has(id) !== true) this.#failHere(id, error);
+    if (this.#entries.size === 0) this.#deadlines.stop();
+  }
+
+  /** forgetStreams stops routing every subscription without ending it (their ids died with a connection). */
+  forgetStreams(): void {
+    this.#streams.clear();
+  }
+
+  /** openStream routes pushes for subscription `id` to `target`. */
+  openStream(id: number, target: StreamTarget): void {
+    this.#streams.set(id, target);
   }
 
   /** closeStream stops routing subscription `id`; false when it was not routed. */
@@ -200,7 +226,7 @@ export class PendingCalls {
   push(push: Push): boolean {
     const queue = this.#streams.get(push.subscription);
     if (queue === undefined) return false;
-    if (push.kind === 'event') queue.push(push.event);
+    if (push.kind === 'event') queue.push(push.event, push.eventId);
     else {
       this.#streams.delete(push.subscription);
       queue.end(push.error);

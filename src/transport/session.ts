@@ -17,7 +17,7 @@
 import { type Context, createConnectionContext } from '../rpc/context.js';
 import { dispatch, type SentReply } from '../rpc/dispatch.js';
 import { Code, RpcError } from '../rpc/errors.js';
-import type { Push } from '../rpc/message.js';
+import { type Call, type Push, PushMethod } from '../rpc/message.js';
 import type { Registry } from '../rpc/registry.js';
 import { createSubscriptions, type Subscriptions } from '../rpc/subscriptions.js';
 import type { ConnectionEvents, MessageConnection } from './connection.js';
@@ -91,6 +91,10 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     const incoming = codec.decode(message, limits);
     switch (incoming.kind) {
       case 'call':
+        if (incoming.call.method === PushMethod.Ping) {
+          this.#pong(incoming.call);
+          break;
+        }
         this.#inFlight++;
         if (incoming.rewrite === undefined)
           dispatch(registry, incoming.call, this.#context).then(this.#settle);
@@ -157,6 +161,12 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   }
 
   // --- internals ------------------------------------------------------------
+
+  // A heartbeat is answered here: it never reaches dispatch, middleware or a handler.
+  #pong(call: Call): void {
+    if (call.id !== undefined)
+      this.#conn.send(this.#init.codec.encodeReply({ id: call.id, ok: true, result: true }));
+  }
 
   #answered(reply: SentReply | null): void {
     this.#inFlight--;

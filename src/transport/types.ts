@@ -145,7 +145,58 @@ export interface ClientOptions {
   readonly subscriptionBuffer?: number;
   /** TLS settings for `https:`, `wss:`, `jsonrpc+tls:`, `msgpack+tls:` and the other secure URLs. */
   readonly tls?: ClientTlsOptions;
+  /**
+   * How a connection-oriented client (TCP, msgpack, WebSocket) reconnects after an
+   * unexpected close; `false` turns it off (the next call then dials again, and live
+   * subscriptions end with the TransportError). Defaults to `{}`: on, with the defaults
+   * of {@link ReconnectOptions}. HTTP clients ignore it.
+   */
+  readonly reconnect?: ReconnectOptions | false;
+  /**
+   * How a connection-oriented client notices a dead peer (half-open TCP, a frozen
+   * server); `false` turns it off. Defaults to `{}`: the defaults of {@link HeartbeatOptions}.
+   */
+  readonly heartbeat?: HeartbeatOptions | false;
 }
+
+/**
+ * ReconnectOptions tune automatic reconnection. Attempt n waits a random time between
+ * half and all of `min(initialDelayMs × 2ⁿ, maxDelayMs)` (jitter, so that many clients
+ * of one restarted server do not dial in step), until `close()`.
+ */
+export interface ReconnectOptions {
+  /** Delay before the first attempt after a drop, in ms (before jitter). Defaults to 100. */
+  readonly initialDelayMs?: number;
+  /** Longest delay between attempts, in ms (before jitter). Defaults to 10000. */
+  readonly maxDelayMs?: number;
+  /**
+   * Calls (and notifications) that may wait for the connection while it is being made
+   * again; each waits up to its own timeout. Past this a call fails at once with a
+   * `closed` TransportError, unsent. Defaults to 1000.
+   */
+  readonly maxQueued?: number;
+}
+
+/**
+ * HeartbeatOptions tune dead-peer detection. While a client has calls in flight or
+ * live subscriptions, it sends `rpc.ping` when the connection has been quiet for
+ * `intervalMs`, and closes it (then reconnects) when `misses` pings in a row go
+ * unanswered: a dead peer is noticed within `(misses + 2) × intervalMs`.
+ */
+export interface HeartbeatOptions {
+  /** Quiet time before a ping, in ms. Defaults to 15000. */
+  readonly intervalMs?: number;
+  /** Unanswered pings in a row that fail the connection. Defaults to 2. */
+  readonly misses?: number;
+}
+
+/**
+ * ConnectionState is where a connection-oriented client stands: `connecting` (not
+ * connected yet: it dials on first use), `open`, `reconnecting` (the connection was
+ * lost; calls wait, subscriptions resume once it is back) or `closed` (after
+ * `close()`, final).
+ */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /**
  * ClientTlsOptions configure a client's TLS. The server's certificate is verified
@@ -228,6 +279,13 @@ export interface ClientTransport {
   subscribe?(call: OutgoingCall, options?: CallOptions): RemoteSubscription<unknown>;
   /** close rejects calls in flight with a closed TransportError and releases the connection. */
   close(): Promise<void>;
+  /** The connection's state; present on connection-oriented clients (TCP, msgpack, WebSocket, in-process). */
+  readonly state?: ConnectionState;
+  /**
+   * onState calls `listener` with each new state, on the turn it changes, until the
+   * returned function is called; present where `state` is. A listener must not throw.
+   */
+  onState?(listener: (state: ConnectionState) => void): () => void;
 }
 
 /**

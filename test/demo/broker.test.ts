@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBroker, DEFAULT_MAX_BYTES, messageBytes } from '../../src/demo/broker.js';
+import { Code, RpcError } from '../../src/rpc/errors.js';
 import { createQueue } from '../../src/rpc/queue.js';
 
 const msg = (room: string, text: string) => ({ room, text, nick: 'n', at: new Date(0) });
@@ -26,16 +27,53 @@ describe('memory broker', () => {
     expect(kept.map((m) => m.id)).toEqual([19, 20, 21, 22, 23]);
   });
 
-  it('a slow subscriber loses the oldest messages, never grows without bound', async () => {
+  it('a slow subscriber gets its buffered messages, then EventsLost (overflow), never a silent gap', async () => {
     const b = createMemoryBroker({ subscriberBuffer: 3 });
     const ac = new AbortController();
     const sub = b.subscribe('r', { signal: ac.signal })[Symbol.asyncIterator]();
     for (let i = 1; i <= 10; i++) await b.publish(msg('r', `m${i}`));
     const got: string[] = [];
     for (let i = 0; i < 3; i++) got.push(((await sub.next()).value as { text: string }).text);
-    expect(got).toEqual(['m8', 'm9', 'm10']);
+    expect(got).toEqual(['m1', 'm2', 'm3']);
+    const err = await sub.next().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcError);
+    expect((err as RpcError).code).toBe(Code.EventsLost);
+    expect((err as RpcError).data).toEqual({ reason: 'overflow' });
+    // Resuming from the last id delivered misses nothing.
+    const resumed = b.subscribe('r', { signal: ac.signal, afterId: 3 })[Symbol.asyncIterator]();
+    const rest: number[] = [];
+    for (let i = 0; i < 7; i++) rest.push(((await resumed.next()).value as { id: number }).id);
+    expect(rest).toEqual([4, 5, 6, 7, 8, 9, 10]);
+    ac.abort();
+  });
+
+  it('afterId replays the stored messages, then live ones, each once and in order', async () => {
+    const b = createMemoryBroker();
+    for (let i = 1; i <= 5; i++) await b.publish(msg('r', `m${i}`));
+    const ac = new AbortController();
+    const sub = b.subscribe('r', { signal: ac.signal, afterId: 2 })[Symbol.asyncIterator]();
+    await b.publish(msg('r', 'm6'));
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) ids.push(((await sub.next()).value as { id: number }).id);
+    expect(ids).toEqual([3, 4, 5, 6]);
     ac.abort();
     expect((await sub.next()).done).toBe(true);
+  });
+
+  it('afterId older than the kept history, or newer than the room (a restarted broker), is EventsLost', async () => {
+    const b = createMemoryBroker({ historyLimit: 5 });
+    for (let i = 1; i <= 20; i++) await b.publish(msg('r', `m${i}`));
+    const trimmed = (() => {
+      try {
+        b.subscribe('r', { afterId: 3 });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect((trimmed as RpcError).code).toBe(Code.EventsLost);
+    const fresh = createMemoryBroker();
+    expect(() => fresh.subscribe('r', { afterId: 7 })).toThrow(/no longer kept/);
+    expect(() => b.subscribe('r', { afterId: 15 })).not.toThrow();
   });
 
   it('abort removes the subscriber', async () => {

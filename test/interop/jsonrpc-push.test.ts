@@ -76,8 +76,11 @@ describe('jsonrpc push', () => {
         params: [
           sub,
           { id: expect.any(Number), room: 'wire', nick: 'amy', text: 'hi', at: expect.any(String) },
+          expect.any(Number), // the event id (issue 15): the message id, to resume after
         ],
       });
+      const params = event!.params as [number, { id: number }, number];
+      expect(params[2]).toBe(params[1].id);
       expect(Object.hasOwn(event!, 'id')).toBe(false);
       expect(new Date((event!.params as [number, { at: string }])[1].at).toISOString()).toBe(
         (event!.params as [number, { at: string }])[1].at,

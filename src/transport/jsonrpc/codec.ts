@@ -221,6 +221,7 @@ export function pushText(push: Push): string {
     let event: string;
     try {
       event = stringify(push.event);
+      if (push.eventId !== undefined) event += `,${stringify(push.eventId)}`;
     } catch {
       const error = new RpcError(Code.Internal, 'jsonrpc: event cannot be encoded as JSON');
       return `{"jsonrpc":"2.0","method":"${PushMethod.End}","params":[${sub},${errorText(error)}]}`;
@@ -330,6 +331,8 @@ function decodePush(method: string, params: unknown): ClientIncoming {
     const subscription = params[0];
     if (method === PushMethod.Event && params.length === 2)
       return { kind: 'push', push: { kind: 'event', subscription, event: params[1] } };
+    if (method === PushMethod.Event && params.length === 3)
+      return { kind: 'push', push: { kind: 'event', subscription, event: params[1], eventId: params[2] } };
     if (method === PushMethod.End && params.length === 1)
       return { kind: 'push', push: { kind: 'end', subscription } };
     if (method === PushMethod.End && params.length === 2 && isRpcErrorShape(params[1]))

@@ -130,7 +130,11 @@ export const serverCodec: StreamServerCodec = {
   encodePush(push: Push): FrameBytes {
     if (push.kind === 'event') {
       try {
-        return encodeMessage([MessageType.Notification, PushMethod.Event, [push.subscription, push.event]]);
+        const params =
+          push.eventId === undefined
+            ? [push.subscription, push.event]
+            : [push.subscription, push.event, push.eventId];
+        return encodeMessage([MessageType.Notification, PushMethod.Event, params]);
       } catch {
         // The peer learns the stream is broken rather than missing an event silently.
         const error = { code: Code.Internal, message: 'msgpack: an event could not be encoded' };
@@ -216,6 +220,8 @@ function decodePush(method: unknown, params: readonly unknown[]): Push | undefin
   if (typeof subscription !== 'number' || !Number.isSafeInteger(subscription)) return undefined;
   if (method === PushMethod.Event && params.length === 2)
     return { kind: 'event', subscription, event: params[1] };
+  if (method === PushMethod.Event && params.length === 3)
+    return { kind: 'event', subscription, event: params[1], eventId: params[2] };
   if (method === PushMethod.End && params.length === 1) return { kind: 'end', subscription };
   if (method === PushMethod.End && params.length === 2 && isRpcErrorShape(params[1]))
     return { kind: 'end', subscription, error: RpcError.fromShape(params[1]) };

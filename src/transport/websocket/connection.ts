@@ -301,8 +301,12 @@ class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
     this.ws.close(1000);
   }
 
+  // A frozen peer never answers a closing handshake: the `ws` package's terminate()
+  // drops the socket at once (a browser's WebSocket has only close()).
   destroy(): void {
-    this.ws.close(1000);
+    const terminate = (this.ws as { terminate?: () => void }).terminate;
+    if (typeof terminate === 'function') terminate.call(this.ws);
+    else this.ws.close(1000);
   }
 }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoService, type DemoService } from '../../src/demo/service.js';
 import { createClient } from '../../src/sdk/index.js';
 import { type RpcServer, serve } from '../../src/transport/serve.js';
+import { killAll, runCli, spawnCli, stop } from '../cli/process.js';
 import { launchChromium, watchConsole } from './browser.js';
 
 let server: RpcServer;
@@ -28,6 +29,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  killAll();
   await browser?.close();
   await server?.close(0);
 });
@@ -80,6 +82,13 @@ describe('explorer page', () => {
       `curl -s -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"add","params":[2,3]}' http://127.0.0.1:${port}/jsonrpc`,
     );
     expect(snippets[2]).toContain('print(s.add(2, 3))');
+    // The copied lines run as they are (the curl body is the JSON-RPC request `call` sends too).
+    const [cli, python] = await Promise.all([
+      runCli(snippets[0]!.split(' ').slice(1)),
+      runCli([], { command: ['/usr/bin/python3', '-c', snippets[2]!] }),
+    ]);
+    expect(cli, cli.stderr).toMatchObject({ code: 0, stdout: '5\n' });
+    expect(python).toMatchObject({ code: 0, stdout: '5\n' });
   });
 
   it("shows error 404 for credentials.lookup('Nobody')", async () => {
@@ -140,6 +149,20 @@ describe('explorer page', () => {
     await rpc.$close();
     await other.close();
     expect(otherErrors).toEqual([]);
+  });
+
+  it('talks with `polyrpc chat` in a terminal, both ways', async () => {
+    const ws = server.listeners.find((l) => l.url.startsWith('ws:'))!.url;
+    const term = spawnCli(['chat', ws, 'lobby', '--nick', 'donna']);
+    await term.waitFor(/joined lobby as donna \(push\)/, 'stderr', 15_000);
+    term.write('from the terminal\n');
+    const messages = page.locator('#chat .messages li');
+    await expect.poll(() => messages.last().textContent()).toMatch(/donna: from the terminal$/);
+    await page.fill('#chat-text', 'from the page');
+    await page.press('#chat-text', 'Enter');
+    await term.waitFor(/\] clara: from the page\n/);
+    term.end();
+    expect((await stop(term)).code).toBe(0);
   });
 
   it('subscribes to chat.subscribe from its form and stops', async () => {

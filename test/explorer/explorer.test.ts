@@ -7,7 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createDemoService, type DemoService } from '../../src/demo/service.js';
+import { defineService, param, procedure } from '../../src/rpc/service.js';
 import { createClient } from '../../src/sdk/index.js';
 import { type RpcServer, serve } from '../../src/transport/serve.js';
 import { killAll, runCli, spawnCli, stop } from '../cli/process.js';
@@ -211,5 +213,95 @@ describe('explorer page', () => {
       if (dir !== undefined) writeFileSync(join(dir, file), shot);
     }
     expect(errors).toEqual([]);
+  });
+});
+
+// A service whose parameters cover every kind of field the form builds. Over JSON-RPC
+// a date arrives as an ISO string and bytes as base64, so these schemas take those
+// (and are still marked Date / Uint8Array in rpc.discover).
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const typed = defineService({
+  kinds: procedure({
+    doc: 'kinds(...) tells what it got.',
+    params: [
+      param('n', z.number().int()),
+      param('flag', z.boolean()),
+      param('at', z.coerce.date()),
+      param(
+        'data',
+        z.custom<Uint8Array | string>(
+          (v) => v instanceof Uint8Array || (typeof v === 'string' && v !== '' && base64.test(v)),
+        ),
+      ),
+      param('tags', z.array(z.string())),
+      param('mode', z.enum(['fast', 'slow']).optional()),
+    ],
+    result: z.unknown(),
+    handler: ({ n, flag, at, data, tags, mode }) => ({
+      n,
+      flag,
+      at: at.toISOString(),
+      bytes: typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : data.byteLength,
+      tags,
+      mode: mode ?? null,
+    }),
+  }),
+});
+
+describe('explorer forms', () => {
+  it('builds number, check box, date, file, JSON and list fields from the schemas', async () => {
+    const typedServer = await serve(typed, { httpPort: 0, ports: { jsonrpc: null, msgpack: null } });
+    const utc = await browser.newContext({ timezoneId: 'UTC' });
+    try {
+      const p = await utc.newPage();
+      const pageErrors = watchConsole(p);
+      await p.goto(`${typedServer.explorer}#method/kinds`);
+      const view = p.locator('article[data-method="kinds"]');
+      await expect
+        .poll(() => view.locator('.signature').textContent())
+        .toBe(
+          'kinds(n: integer, flag: boolean, at: Date, data: bytes, tags: string[], mode?: "fast" | "slow") → any',
+        );
+      expect(await view.locator('input[type=number]').getAttribute('step')).toBe('1');
+      await view.locator('input[type=number]').fill('7');
+      await view.locator('input[type=checkbox]').check();
+      await view.locator('input[type=datetime-local]').fill('2024-01-02T03:04:05.678');
+      await view.locator('input[type=file]').setInputFiles({
+        name: 'hello.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('hello, bytes'),
+      });
+      await expect
+        .poll(() => view.locator('.field-bytes textarea').inputValue())
+        .toBe(Buffer.from('hello, bytes').toString('base64'));
+      await view.locator('.field-json textarea').fill('{"not": "an array"}');
+      await view.locator('button[type=submit]').click();
+      await expect
+        .poll(() => view.locator('.field-json .field-error').textContent())
+        .toBe('must be a JSON array');
+      await view.locator('.field-json textarea').fill('["a", "b"]');
+      await view.locator('select').selectOption('slow');
+      await view.locator('button[type=submit]').click();
+      await expect
+        .poll(async () => JSON.parse((await view.locator('.result pre').textContent()) ?? 'null'))
+        .toEqual({
+          n: 7,
+          flag: true,
+          at: '2024-01-02T03:04:05.678Z',
+          bytes: 'hello, bytes',
+          tags: ['a', 'b'],
+          mode: 'slow',
+        });
+      await view.locator('details.copy-as summary').click();
+      const python = (await view.locator('.snippet pre').allTextContents())[2]!;
+      expect(python).toMatch(/^import xmlrpc.client, datetime, base64\n/);
+      expect(python).toContain(
+        `s.kinds(7, True, datetime.datetime.fromisoformat("2024-01-02T03:04:05.678+00:00"), base64.b64decode("${Buffer.from('hello, bytes').toString('base64')}"), ["a", "b"], "slow")`,
+      );
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await utc.close();
+      await typedServer.close(0);
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Shared node:http plumbing for every protocol served over HTTP (XML-RPC on `/RPC2`
  * and `/`, JSON-RPC on `/jsonrpc`): routing by path, the POST-only rule, the body
- * size limit, timeouts, keep-alive, and a graceful drain.
+ * size limit, timeouts, keep-alive, and a graceful drain; and the static pages of the
+ * explorer on GET, when it is on.
  *
  * Exports: createHttpServer, drainHttpServer.
  */
@@ -142,6 +143,8 @@ function joined(answer: string | FrameBytes): string | Uint8Array {
  *
  * - an unknown path is 404; a known path with any method but POST is 405 with
  *   `Allow: POST`;
+ * - with `options.pages` (the explorer), GET and HEAD of its paths are its answers,
+ *   ahead of the routes (so `GET /` is the page while `POST /` stays XML-RPC);
  * - a body over `limits.maxMessageBytes` is 413 as soon as that is known (from
  *   `Content-Length`, else while counting), the rest is not read and the connection
  *   closes;

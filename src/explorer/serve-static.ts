@@ -136,6 +136,11 @@ export function createStaticSite(
 const EXPLORER_FILES: Readonly<Record<string, string>> = {
   '/': 'index.html',
   '/explorer/explorer.js': 'explorer.js',
+  '/explorer/dom.js': 'dom.js',
+  '/explorer/rpc.js': 'rpc.js',
+  '/explorer/fields.js': 'fields.js',
+  '/explorer/snippets.js': 'snippets.js',
+  '/explorer/chat.js': 'chat.js',
   '/explorer/explorer.css': 'explorer.css',
   '/explorer/favicon.svg': 'favicon.svg',
 };
@@ -160,7 +165,7 @@ export function findExplorerFiles(): string {
 
 /**
  * createExplorerSite reads the explorer's files once and serves them: the page at
- * `/`, its script, style sheet and icon under `/explorer/`.
+ * `/`, its script modules, style sheet and icon under `/explorer/`.
  * @throws Error when the files cannot be found or read.
  */
 export function createExplorerSite(options: StaticSiteOptions & { readonly dir?: string } = {}): StaticSite {

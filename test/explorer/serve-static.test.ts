@@ -18,6 +18,8 @@ describe('static site', () => {
     const types: Record<string, string> = {
       '/': 'text/html; charset=utf-8',
       '/explorer/explorer.js': 'text/javascript; charset=utf-8',
+      '/explorer/rpc.js': 'text/javascript; charset=utf-8',
+      '/explorer/chat.js': 'text/javascript; charset=utf-8',
       '/explorer/explorer.css': 'text/css; charset=utf-8',
       '/explorer/favicon.svg': 'image/svg+xml',
     };

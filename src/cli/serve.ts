@@ -38,7 +38,8 @@ function usage(): string {
 
 Serves the demo service (add, hypotenuse, credentials.lookup, echo, chat.*),
 or the service exported by a module, on every protocol at once, until
-SIGINT or SIGTERM. Prints one line per listener: "<protocol> <url>".
+SIGINT or SIGTERM. Prints one line per listener: "<protocol> <url>", then
+"explorer <url>" when the explorer page is served.
 
 The module (.js, .mjs, or .ts through tsx) must export the result of
 defineService() as its default export or as a named export "service":
@@ -53,6 +54,9 @@ ${protocolOptions()}
   --tls-key <file>        its PEM private key (both are needed for TLS)
   --tls-ca <file>         PEM CA that client certificates must chain to
   --tls-client-cert       require a client certificate signed by --tls-ca (mutual TLS)
+  --no-explorer           do not serve the explorer page at GET / of the HTTP port
+  --explorer              serve it off loopback too (it has no authentication);
+                          by default it is served only when --host is loopback
   --protocols <list>      comma-separated protocols to serve (default: all: ${registered.map((p) => p.name).join(', ')})
   --log-level <level>     error | info | debug (default info); debug logs every
                           call: method, protocol, peer, duration, ok or error code
@@ -95,6 +99,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     'tls-ca': { type: 'string' },
     'tls-client-cert': { type: 'boolean' },
     'log-level': { type: 'string' },
+    explorer: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     ...perProtocol,
   });
@@ -119,6 +124,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     ),
     protocols: chosen,
     tls: tlsOptions(values),
+    explorer: typeof values.explorer === 'boolean' ? values.explorer : undefined,
     logger: createLogger(level),
     middleware: level === 'debug' ? [logCalls] : [],
   };
@@ -134,7 +140,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     await server.close(0);
     throw new FatalError('serve: no protocol left to serve');
   }
-  for (const l of server.listeners) process.stdout.write(`${l.protocol} ${l.url}\n`);
+  let out = server.listeners.map((l) => `${l.protocol} ${l.url}\n`).join('');
+  if (server.explorer !== undefined) out += `explorer ${server.explorer}\n`;
+  process.stdout.write(out);
   return waitForSignal(server, level);
 }
 

@@ -1,12 +1,14 @@
 /**
  * Shared node:http plumbing for every protocol served over HTTP (XML-RPC on `/RPC2`
  * and `/`, JSON-RPC on `/jsonrpc`): routing by path, the POST-only rule, the body
- * size limit, timeouts, keep-alive, and a graceful drain.
+ * size limit, timeouts, keep-alive, and a graceful drain; and the static pages of the
+ * explorer on GET, when it is on.
  *
  * Exports: createHttpServer, drainHttpServer.
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { StaticSite } from '../explorer/serve-static.js';
 import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
 import { respond } from './respond.js';
@@ -33,6 +35,11 @@ export interface HttpServerOptions {
   readonly allowedOrigins?: readonly string[];
   /** TLS: the server speaks HTTPS (and WebSocket as wss). */
   readonly tls?: ServerTlsOptions;
+  /**
+   * Pages served on GET and HEAD (the explorer), ahead of the POST routes: `POST /`
+   * stays XML-RPC. WebSocket upgrades from the pages' own origin are accepted. Defaults to none.
+   */
+  readonly pages?: StaticSite;
 }
 
 const states = new WeakMap<http.Server, ServerState>();
@@ -58,6 +65,20 @@ function send(
   headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
   res.writeHead(status, headers);
   res.end(body);
+}
+
+// sendPage writes a static page's reply as is (its headers carry the length).
+function sendPage(
+  res: http.ServerResponse,
+  state: ServerState,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: Uint8Array | null,
+  close: boolean,
+): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, close || state.draining ? { ...headers, Connection: 'close' } : headers);
+  res.end(body ?? undefined);
 }
 
 // A body we will not read: say so and close, rather than let node drain it for us.
@@ -122,6 +143,8 @@ function joined(answer: string | FrameBytes): string | Uint8Array {
  *
  * - an unknown path is 404; a known path with any method but POST is 405 with
  *   `Allow: POST`;
+ * - with `options.pages` (the explorer), GET and HEAD of its paths are its answers,
+ *   ahead of the routes (so `GET /` is the page while `POST /` stays XML-RPC);
  * - a body over `limits.maxMessageBytes` is 413 as soon as that is known (from
  *   `Content-Length`, else while counting), the rest is not read and the connection
  *   closes;
@@ -162,6 +185,7 @@ export function createHttpServer(
       protocol: p.name,
       loopback: options.loopback ?? true,
       allowedOrigins: options.allowedOrigins,
+      sameOrigin: options.pages !== undefined,
     });
     state.upgrades.push(handler);
     for (const path of p.upgrade.paths) upgrades.set(path, handler);
@@ -184,12 +208,26 @@ export function createHttpServer(
     keepAlive: true,
     noDelay: true,
   };
+  const pages = options.pages;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
-      const route = routes.get(q < 0 ? url : url.slice(0, q));
-      if (route === undefined && upgrades.has(q < 0 ? url : url.slice(0, q))) {
+      const path = q < 0 ? url : url.slice(0, q);
+      const route = routes.get(path);
+      const page = pages?.has(path) === true;
+      if (page && (route === undefined || req.method === 'GET' || req.method === 'HEAD')) {
+        const { method = 'GET', headers } = req;
+        const reply = pages!.answer({
+          method,
+          path,
+          ifNoneMatch: headers['if-none-match'],
+          host: headers.host,
+        });
+        sendPage(res, state, reply.status, reply.headers, reply.body, hasBody(req));
+        return;
+      }
+      if (route === undefined && upgrades.has(path)) {
         send(res, state, 426, 'text/plain', 'http: this path takes a WebSocket upgrade\n', hasBody(req), {
           Upgrade: 'websocket',
         });
@@ -201,7 +239,7 @@ export function createHttpServer(
       }
       if (req.method !== 'POST') {
         send(res, state, 405, 'text/plain', 'http: only POST is served here\n', hasBody(req), {
-          Allow: 'POST',
+          Allow: page ? 'GET, HEAD, POST' : 'POST',
         });
         return;
       }

@@ -5,6 +5,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
+import { createExplorerSite } from '../explorer/serve-static.js';
 import { createRegistry, type Registry, type RegistryOptions } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
 import { hostForUrl } from './address.js';
@@ -41,11 +42,35 @@ export interface ServeOptions extends RegistryOptions {
    * schemes. Defaults to none.
    */
   readonly tls?: ServerTlsOptions;
+  /**
+   * Serve the explorer page at `GET /` of the HTTP port: a browser page to browse,
+   * call and subscribe to the procedures, over the WebSocket at `/ws` (so only when
+   * the `websocket` protocol is served). There is no authentication yet, so it
+   * defaults to true only when `host` is a loopback address, and false otherwise.
+   */
+  readonly explorer?: boolean;
 }
+
+/** EXPLORER_WS_PATH is the WebSocket path the explorer page connects to. */
+const EXPLORER_WS_PATH = '/ws';
 
 /** isLoopback tells whether a bind address only accepts connections from this machine. */
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/**
+ * explorerServed tells whether the explorer page is served: as `explorer` says, by
+ * default only on a loopback `host`, and never without the WebSocket it talks over.
+ * @internal
+ */
+export function explorerServed(
+  explorer: boolean | undefined,
+  host: string,
+  httpProtocols: readonly Protocol[],
+): boolean {
+  const wanted = explorer ?? isLoopback(host);
+  return wanted && httpProtocols.some((p) => p.upgrade?.paths.includes(EXPLORER_WS_PATH) === true);
 }
 
 /** Listener is one address a server answers on, as a client URL. */
@@ -65,6 +90,8 @@ export interface RpcServer {
   readonly registry: Registry;
   /** One entry per listening endpoint, e.g. `{ protocol: 'xmlrpc', url: 'http://127.0.0.1:8000/RPC2' }`. */
   readonly listeners: readonly Listener[];
+  /** The explorer page's URL (e.g. `http://127.0.0.1:8000/`), when it is served. */
+  readonly explorer?: string;
   /**
    * close stops accepting, lets calls in flight finish for up to `deadlineMs`
    * (defaults to 5000), then closes every connection.
@@ -94,6 +121,7 @@ export async function serve(service: Service | Registry, options: ServeOptions =
   const wanted = options.protocols;
   const active: Protocol[] = registered.filter((p) => wanted === undefined || wanted.includes(p.name));
   const listeners: Listener[] = [];
+  let explorer: string | undefined;
   const closers: ((deadline: number) => Promise<void>)[] = [];
   const close = async (deadlineMs = 5000): Promise<void> => {
     await Promise.all(closers.map((c) => c(deadlineMs)));
@@ -103,15 +131,18 @@ export async function serve(service: Service | Registry, options: ServeOptions =
     const httpProtocols = active.filter((p) => p.http !== undefined || p.upgrade !== undefined);
     const httpPort = options.httpPort === undefined ? 8000 : options.httpPort;
     if (httpProtocols.length > 0 && httpPort !== null) {
+      const withExplorer = explorerServed(options.explorer, host, httpProtocols);
       const server = createHttpServer(registry, httpProtocols, limits, {
         loopback: isLoopback(host),
         allowedOrigins: options.allowedOrigins,
         tls,
+        pages: withExplorer ? createExplorerSite({ secure: tls !== undefined }) : undefined,
       });
       closers.push((deadline) => drainHttpServer(server, deadline));
       const port = await listen(server, httpPort, host);
       const origin = `//${hostForUrl(host)}:${port}`;
       const scheme = (s: string): string => (tls === undefined ? s : secureScheme(s));
+      if (withExplorer) explorer = `${scheme('http:')}${origin}/`;
       for (const p of httpProtocols) {
         if (p.http !== undefined) {
           const where = `${origin}${p.http.paths[0]}`;
@@ -146,5 +177,5 @@ export async function serve(service: Service | Registry, options: ServeOptions =
     await close(0);
     throw err;
   }
-  return { registry, listeners, close };
+  return { registry, listeners, explorer, close };
 }

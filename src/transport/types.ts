@@ -92,6 +92,11 @@ export interface UpgradeInit {
   readonly loopback: boolean;
   /** `Origin` values accepted; undefined means any on loopback and none (only no Origin) elsewhere. */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * Whether a page of the server's own origin (an `Origin` whose host is the request's
+   * `Host`) is accepted too, as the explorer page served on the same port is. Defaults to false.
+   */
+  readonly sameOrigin?: boolean;
 }
 
 /**

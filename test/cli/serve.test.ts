@@ -8,8 +8,11 @@ afterAll(killAll);
 describe('serve', () => {
   it('prints one line per listener and exits 0 quickly on SIGTERM', async () => {
     const served = await startServer();
-    expect(served.lines).toHaveLength(7);
+    // Seven listeners, then the explorer page (served by default on loopback).
+    expect(served.lines).toHaveLength(8);
     expect(served.lines[0]).toMatch(/^xmlrpc http:\/\/127\.0\.0\.1:\d+\/RPC2$/);
+    const port = new URL(served.xmlrpc).port;
+    expect(served.lines[7]).toBe(`explorer http://127.0.0.1:${port}/`);
     expect(served.lines).toContainEqual(
       expect.stringMatching(/^jsonrpc http:\/\/127\.0\.0\.1:\d+\/jsonrpc$/),
     );
@@ -54,6 +57,16 @@ describe('serve', () => {
       expect.stringMatching(/^msgpack msgpack:\/\//),
       expect.stringMatching(/^msgpack msgpack\+bare:\/\//),
     ]);
+  });
+
+  // Off loopback (off by default, on with --explorer) is tested on serve() itself
+  // (test/explorer/serve-static.test.ts), without binding a public address.
+  it('leaves the explorer out with --no-explorer, and out with the WebSocket it needs', async () => {
+    const off = await runServeLines(['--no-explorer']);
+    expect(off).toHaveLength(7);
+    expect(off.some((l) => l.startsWith('explorer '))).toBe(false);
+    const noWs = await runServeLines(['--no-websocket', '--explorer']);
+    expect(noWs.map((l) => l.split(' ')[0])).toEqual(['xmlrpc', 'jsonrpc', 'jsonrpc', 'msgpack', 'msgpack']);
   });
 
   it('logs each call at debug level', async () => {

@@ -21,10 +21,22 @@ function sweepEvery(init: UpgradeInit): number {
   return Math.max(250, Math.min(5000, Math.floor(shortest / 4)));
 }
 
-function originAllowed(init: UpgradeInit, origin: string | undefined): boolean {
+function originAllowed(init: UpgradeInit, origin: string | undefined, host: string | undefined): boolean {
   if (origin === undefined) return true; // not a browser: origins do not apply
+  if (init.sameOrigin === true && host !== undefined && sameHost(origin, host)) return true;
   if (init.allowedOrigins !== undefined) return init.allowedOrigins.includes(origin);
   return init.loopback;
+}
+
+// A page's Origin names the host (and port) the browser loaded it from, which is the
+// Host it sends with the upgrade when the page connects back to where it came from.
+function sameHost(origin: string, host: string): boolean {
+  try {
+    const page = new URL(origin);
+    return page.host === new URL(`${page.protocol}//${host}`).host;
+  } catch {
+    return false;
+  }
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -79,7 +91,7 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
       // node:http's 'upgrade' arguments (typed opaquely in the public UpgradeServer).
       const request = req as IncomingMessage;
       const socket = raw as Duplex;
-      if (!originAllowed(init, request.headers.origin)) {
+      if (!originAllowed(init, request.headers.origin, request.headers.host)) {
         refuse(socket, 403, 'Forbidden');
         return;
       }

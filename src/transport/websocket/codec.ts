@@ -14,16 +14,10 @@ import {
   pushText,
   replyText,
 } from '../jsonrpc/codec.js';
+import { withoutPrefix } from '../msgpack/bare-framing.js';
 import { clientCodec as msgpackClient, serverCodec as msgpackServer } from '../msgpack/codec.js';
-import type { ClientCodec, FrameBytes, OutgoingCall, ServerCodec } from '../types.js';
+import type { ClientCodec, OutgoingCall, ServerCodec } from '../types.js';
 import type { WsOut } from './connection.js';
-
-/** unprefixed drops the 4-byte length prefix msgpack frames are encoded with. */
-function unprefixed(frame: FrameBytes): FrameBytes {
-  if (frame instanceof Uint8Array) return frame.subarray(4);
-  const [first, ...rest] = frame as readonly Uint8Array[];
-  return first === undefined ? frame : [first.subarray(4), ...rest];
-}
 
 /** textServerCodec serves JSON-RPC text frames. */
 export const textServerCodec = {
@@ -36,8 +30,8 @@ export const textServerCodec = {
 /** binaryServerCodec serves msgpack-rpc binary frames. */
 export const binaryServerCodec = {
   decode: (frame: Uint8Array, limits) => msgpackServer.decode(frame as Buffer, limits),
-  encodeReply: (reply) => unprefixed(msgpackServer.encodeReply(reply)),
-  encodePush: (push) => unprefixed(msgpackServer.encodePush(push)),
+  encodeReply: (reply) => withoutPrefix(msgpackServer.encodeReply(reply)),
+  encodePush: (push) => withoutPrefix(msgpackServer.encodePush(push)),
 } satisfies ServerCodec<Uint8Array, WsOut>;
 
 /** textClientCodec calls JSON-RPC over text frames. */
@@ -48,7 +42,7 @@ export const textClientCodec = {
 
 /** binaryClientCodec calls msgpack-rpc over binary frames. */
 export const binaryClientCodec = {
-  encodeCall: (id: number, call: OutgoingCall) => unprefixed(msgpackClient.encodeCall(id, call)),
-  encodeNotify: (call: OutgoingCall) => unprefixed(msgpackClient.encodeNotify(call)),
+  encodeCall: (id: number, call: OutgoingCall) => withoutPrefix(msgpackClient.encodeCall(id, call)),
+  encodeNotify: (call: OutgoingCall) => withoutPrefix(msgpackClient.encodeNotify(call)),
   decode: (message: Uint8Array) => msgpackClient.decode(message as Buffer),
 } satisfies ClientCodec<Uint8Array, WsOut>;

@@ -25,6 +25,29 @@ export type WsOut = FrameBytes | string;
 /** While a channel waits for its peer to read, it checks this often, in ms. */
 const DRAIN_POLL_MS = 20;
 
+/**
+ * DrainPoll stands in for a 'drain' event the WebSocket API does not have: while (rarely)
+ * a channel waits for its peer to read, it looks at `drained()` every DRAIN_POLL_MS and
+ * calls `then` once it is true. At most one wait is pending.
+ */
+class DrainPoll {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  start(drained: () => boolean, then: () => void): void {
+    if (this.#timer !== undefined) return;
+    const check = (): void => {
+      this.#timer = drained() ? undefined : setTimeout(check, DRAIN_POLL_MS);
+      if (this.#timer === undefined) then();
+    };
+    this.#timer = setTimeout(check, DRAIN_POLL_MS);
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
 /** The part of a socket (node:net, node:tls) that batches writes. */
 export interface Corkable {
   cork(): void;
@@ -84,7 +107,7 @@ class Channel implements MessageConnection<Buffer, WsOut> {
   canClose: () => boolean = () => true;
   paused = false;
   ended = false;
-  #drainTimer: NodeJS.Timeout | undefined;
+  readonly #drain = new DrainPoll();
 
   constructor(
     private readonly owner: WsServerConnection,
@@ -117,18 +140,12 @@ class Channel implements MessageConnection<Buffer, WsOut> {
     this.owner.flow();
   }
 
-  // ws has no public 'drain': while (rarely) waiting, look at bufferedAmount instead.
   waitDrain(): void {
-    if (this.#drainTimer !== undefined) return;
-    const check = (): void => {
-      if (this.owner.ws.bufferedAmount > 0 && this.owner.ws.readyState === this.owner.ws.OPEN) {
-        this.#drainTimer = setTimeout(check, DRAIN_POLL_MS);
-        return;
-      }
-      this.#drainTimer = undefined;
-      this.events?.drained();
-    };
-    this.#drainTimer = setTimeout(check, DRAIN_POLL_MS);
+    const ws = this.owner.ws;
+    this.#drain.start(
+      () => ws.bufferedAmount === 0 || ws.readyState !== ws.OPEN,
+      () => this.events?.drained(),
+    );
   }
 
   setIdleTimeout(_ms: number, canClose: () => boolean): void {
@@ -145,7 +162,7 @@ class Channel implements MessageConnection<Buffer, WsOut> {
   }
 
   closed(): void {
-    if (this.#drainTimer !== undefined) clearTimeout(this.#drainTimer);
+    this.#drain.stop();
     this.events?.closed();
   }
 }
@@ -247,7 +264,7 @@ const OPEN = 1;
 /** A client-side WebSocket as one channel. Reading cannot be paused here (the browser API cannot). */
 class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
   #events: ConnectionEvents<Uint8Array, WsOut> | undefined;
-  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #drain = new DrainPoll();
   readonly #cork: TickCork | undefined;
 
   constructor(
@@ -262,7 +279,7 @@ class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
       else if (ArrayBuffer.isView(data)) this.#events?.message(data as Uint8Array);
     };
     ws.onclose = () => {
-      if (this.#drainTimer !== undefined) clearTimeout(this.#drainTimer);
+      this.#drain.stop();
       this.#events?.closed();
     };
   }
@@ -287,12 +304,10 @@ class ClientConnection implements MessageConnection<Uint8Array, WsOut> {
   resume(): void {}
 
   waitDrain(): void {
-    if (this.#drainTimer !== undefined) return;
-    const check = (): void => {
-      this.#drainTimer = this.ws.bufferedAmount > 0 ? setTimeout(check, DRAIN_POLL_MS) : undefined;
-      if (this.#drainTimer === undefined) this.#events?.drained();
-    };
-    this.#drainTimer = setTimeout(check, DRAIN_POLL_MS);
+    this.#drain.start(
+      () => this.ws.bufferedAmount === 0,
+      () => this.#events?.drained(),
+    );
   }
 
   setIdleTimeout(): void {}

@@ -6,13 +6,13 @@
  */
 
 import { isUtf8 } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createDemoService } from '../../src/demo/service.js';
 import { defineService, param, procedure } from '../../src/rpc/service.js';
 import { createClient } from '../../src/sdk/index.js';
 import { decodeValue, encodeFrame } from '../../src/transport/msgpack/values.js';
+import { runPython } from '../support/python.js';
 import { frames, lines, post, type Served, start, xmlCall } from './helpers.js';
 
 const LONE = 'lone \ud800 surrogate';
@@ -175,23 +175,9 @@ def read(n):
 n = struct.unpack(">I", read(4))[0]
 print(msgpack.unpackb(read(n), raw=False)[3])
 `;
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('/usr/bin/python3', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        code === 0 ? resolve(stdout) : reject(new Error(`python exited ${code}: ${stderr}`));
-      });
-    });
+    const run = await runPython('/usr/bin/python3', ['-c', script], 8000);
+    if (run.code !== 0) throw new Error(`python exited ${run.code}: ${run.stderr}`);
+    const out = run.stdout;
     expect(out.trim()).toBe('lone \ufffd surrogate');
   });
 });

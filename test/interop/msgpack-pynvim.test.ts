@@ -10,11 +10,12 @@
  * this file FAILS, saying so, rather than skipping. POLYRPC_SKIP_PYNVIM=1 skips it on
  * purpose. POLYRPC_PYTHON names another interpreter (defaults to /usr/bin/python3).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoService } from '../../src/demo/service.js';
 import { type RpcServer, serve } from '../../src/transport/serve.js';
+import { runPython } from '../support/python.js';
 
 const PYTHON = process.env.POLYRPC_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./fixtures/msgpack-pynvim-client.py', import.meta.url));
@@ -38,26 +39,6 @@ beforeAll(async () => {
 
 afterAll(() => server?.close(1000));
 
-function runPython(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT, '127.0.0.1', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe.skipIf(hasPynvim || skipOnPurpose)('python3-pynvim is required', () => {
   it(`${PYTHON} can import pynvim.msgpack_rpc`, () => {
     const why = probe.error?.message ?? probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status}`;
@@ -71,7 +52,7 @@ describe.skipIf(hasPynvim || skipOnPurpose)('python3-pynvim is required', () => 
 
 describe.skipIf(!hasPynvim)('pynvim msgpack-rpc session ↔ our msgpack port (bare framing)', () => {
   it('passes every check of msgpack-pynvim-client.py', async () => {
-    const { code, stdout, stderr } = await runPython();
+    const { code, stdout, stderr } = await runPython(PYTHON, [SCRIPT, '127.0.0.1', String(port)], 20_000);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const oks = stdout.trim().split('\n');

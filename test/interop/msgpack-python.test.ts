@@ -8,7 +8,7 @@
  * must not pass silently. POLYRPC_SKIP_PYTHON_MSGPACK=1 skips it on purpose.
  * POLYRPC_PYTHON names another interpreter (defaults to /usr/bin/python3).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoService } from '../../src/demo/service.js';
@@ -16,6 +16,7 @@ import { createRegistry } from '../../src/rpc/registry.js';
 import { msgPack } from '../../src/transport/msgpack/index.js';
 import { type StreamServer, serveStream } from '../../src/transport/stream-server.js';
 import { defaultLimits } from '../../src/transport/types.js';
+import { runPython } from '../support/python.js';
 
 const PYTHON = process.env.POLYRPC_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../examples/python-msgpack-client.py', import.meta.url));
@@ -30,26 +31,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => server.drain(1000));
-
-function runPython(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const probe = spawnSync(PYTHON, ['-c', 'import msgpack'], { encoding: 'utf8', timeout: 10_000 });
 const hasPythonMsgpack = probe.status === 0;
@@ -68,7 +49,11 @@ describe.skipIf(hasPythonMsgpack || skipOnPurpose)('python3-msgpack is required'
 
 describe.skipIf(!hasPythonMsgpack)('python3-msgpack client ↔ our msgpack server', () => {
   it('passes every check of examples/python-msgpack-client.py --check', async () => {
-    const { code, stdout, stderr } = await runPython(['127.0.0.1', String(port), '--check']);
+    const { code, stdout, stderr } = await runPython(
+      PYTHON,
+      [SCRIPT, '127.0.0.1', String(port), '--check'],
+      15_000,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const oks = stdout.trim().split('\n');
@@ -97,7 +82,7 @@ describe.skipIf(!hasPythonMsgpack)('python3-msgpack client ↔ our msgpack serve
   });
 
   it('runs the tour that the example prints by default', async () => {
-    const { code, stdout } = await runPython(['127.0.0.1', String(port)]);
+    const { code, stdout } = await runPython(PYTHON, [SCRIPT, '127.0.0.1', String(port)], 15_000);
     expect(code).toBe(0);
     expect(stdout).toContain('add(3, 5) = 8');
     expect(stdout).toContain("credentials.lookup('Gallifreyan') failed: 404 Unknown species: Gallifreyan");

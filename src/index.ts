@@ -9,6 +9,16 @@
  * a protocol (Protocol, protocols, protocolFor).
  */
 
+// Authentication and authorization
+export {
+  type AccessRule,
+  type Authenticate,
+  type Credentials,
+  createTokenAuthenticator,
+  type Guard,
+  guard,
+  type TokenIdentity,
+} from './rpc/auth.js';
 // The error model
 export { Code, RpcError, type RpcErrorShape } from './rpc/errors.js';
 // Defining a service
@@ -24,6 +34,7 @@ export {
   type Param,
   type Params,
   type Peer,
+  type PeerCertificate,
   type PositionalArgs,
   param,
   procedure,
@@ -55,6 +66,7 @@ export { type Listener, type RpcServer, type ServeOptions, serve } from './trans
 // Options, limits and seams
 export {
   type CallOptions,
+  type ClientAuth,
   type ClientOptions,
   type ClientTransport,
   type ConnectionState,

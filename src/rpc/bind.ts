@@ -2,6 +2,7 @@
  * Binding: a procedure's precomputed parameter table, and turning wire params
  * (positional or named) into the arguments object its handler receives.
  */
+import type { AccessRule } from './auth.js';
 import { Code, RpcError } from './errors.js';
 import type { Params } from './message.js';
 import { acceptsUndefined } from './schema.js';
@@ -22,6 +23,8 @@ export interface Procedure {
   readonly required: number;
   /** True for the built-in introspection procedures. */
   readonly builtin: boolean;
+  /** Who may call it: the definition's `allow` and every guard over its namespace. */
+  readonly allow?: AccessRule;
 }
 
 /** compile precomputes a procedure's binding data and checks its parameter list. @internal */
@@ -39,7 +42,9 @@ export function compile(name: string, def: AnyProcedure, builtin = false): Proce
       throw new Error(`rpc: ${name}: required parameter "${p.name}" follows an optional one`);
     else required = i + 1;
   });
-  return { name, def, index, required, builtin };
+  return def.allow === undefined
+    ? { name, def, index, required, builtin }
+    : { name, def, index, required, builtin, allow: def.allow };
 }
 
 /**

@@ -35,7 +35,14 @@ export interface Context {
   readonly protocol: string;
   /** The caller's address, when the transport has one. */
   readonly peer?: Peer;
-  /** Per-connection state that handlers and middleware may use (auth, counters). */
+  /**
+   * The caller's identity, as the server's `authenticate` hook returned it, or
+   * undefined for an anonymous caller. On a connection it is set by `rpc.authenticate`
+   * (or the client certificate) and holds for every later call; over HTTP it comes
+   * with each request's `Authorization` header.
+   */
+  readonly auth?: unknown;
+  /** Per-connection state that handlers and middleware may use (counters, caches). */
   readonly session: Map<string, unknown>;
   /** Aborts when the connection closes, the server shuts down, or a subscription ends. */
   readonly signal: AbortSignal;
@@ -65,6 +72,8 @@ export interface ConnectionInit {
    * finds it on first use. Defaults to a new one.
    */
   readonly session?: Map<string, unknown> | (() => Map<string, unknown>);
+  /** The caller's identity, when it is known as the context is made (an HTTP request's). */
+  readonly auth?: unknown;
 }
 
 /**
@@ -74,10 +83,17 @@ export interface ConnectionInit {
  * connection per call, as jayson's client makes, should not pay for an
  * AbortController it never reads).
  */
-export function createConnectionContext(init: ConnectionInit): { context: Context; abort: () => void } {
+export function createConnectionContext(init: ConnectionInit): {
+  context: Context;
+  abort: () => void;
+  identify: (auth: unknown) => void;
+} {
   const state = new RequestState(init);
   return {
     context: state,
+    identify: (auth) => {
+      state.auth = auth;
+    },
     abort: () => {
       state.end();
       state.made?.closeAll();
@@ -100,6 +116,7 @@ export function createRequestContext(init: ConnectionInit): { context: Context; 
 class RequestState implements Context {
   readonly protocol: string;
   readonly peer?: Peer;
+  auth: unknown;
   #subscriptions: Subscriptions | (() => Subscriptions) | undefined;
   #session: Map<string, unknown> | (() => Map<string, unknown>) | undefined;
   #controller: AbortController | undefined;
@@ -108,6 +125,7 @@ class RequestState implements Context {
   constructor(init: ConnectionInit) {
     this.protocol = init.protocol;
     this.peer = init.peer;
+    this.auth = init.auth;
     this.#subscriptions = init.subscriptions;
     this.#session = init.session;
   }

@@ -3,6 +3,7 @@
  * throws: every outcome, including a handler's crash, becomes a {@link Reply}.
  * Shared by every protocol.
  */
+import { checkAccess } from './auth.js';
 import { bindArgs, type Procedure } from './bind.js';
 import type { Context } from './context.js';
 import { Code, RpcError } from './errors.js';
@@ -100,9 +101,17 @@ function invoke(registry: Registry, call: Call, ctx: Context, resume?: Resume): 
   if (typeof call.method !== 'string')
     throw new RpcError(Code.InvalidRequest, 'rpc: method must be a string');
   const proc = registry.procedures.get(call.method);
+  // One check on the common path: no authentication and no rule for this procedure.
+  if (registry.authenticate !== undefined || proc?.allow !== undefined)
+    checkAccess(registry.authenticate !== undefined, proc, ctx, call.method);
   if (proc === undefined) {
     if (call.method === PushMethod.Unsubscribe && ctx.subscriptions !== undefined)
       return unsubscribe(call, ctx);
+    if (call.method === PushMethod.Authenticate)
+      throw new RpcError(
+        Code.Unsupported,
+        'rpc: rpc.authenticate is a call of its own on a connection (not in a batch); over HTTP send an Authorization header',
+      );
     throw methodNotFound(call.method);
   }
   const args = validateArgs(proc, bindArgs(proc, call.params));
@@ -177,6 +186,7 @@ function openSubscription(
     const own: Context = {
       protocol: ctx.protocol,
       peer: ctx.peer,
+      auth: ctx.auth,
       session: ctx.session,
       subscriptions: subs,
       signal: controller.signal,

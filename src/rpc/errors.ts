@@ -28,6 +28,14 @@ export const Code = {
    * by itself), or the subscription cannot resume at all (its events have no ids).
    */
   EventsLost: -32002,
+  /**
+   * The caller is not authenticated: it sent no credential, or a wrong one. Over HTTP
+   * this is status 401 with `WWW-Authenticate`; on a connection, a reply to
+   * `rpc.authenticate` or to a call made before it (5 failed attempts close the connection).
+   */
+  Unauthenticated: -32010,
+  /** The caller is authenticated, but its identity may not call this procedure. */
+  Forbidden: -32011,
 } as const;
 
 /** ReservedCode is the union of the reserved code values. */

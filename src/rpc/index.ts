@@ -7,7 +7,7 @@
  */
 
 // Definition
-export type { Context, Peer } from './context.js';
+export type { Context, Peer, PeerCertificate } from './context.js';
 export { createConnectionContext } from './context.js';
 // Dispatch
 export { dispatch, type SentReply } from './dispatch.js';

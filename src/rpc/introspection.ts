@@ -8,7 +8,9 @@
  * XML-RPC signatures, since an integral value is sent as `int` and any other as `double`.
  */
 import { z } from 'zod';
+import { mayCall } from './auth.js';
 import { compile, type Procedure } from './bind.js';
+import type { Context } from './context.js';
 import { Code, RpcError } from './errors.js';
 import type { Registry } from './registry.js';
 import { jsonSchemaOf, WIRE_TYPE } from './schema.js';
@@ -94,10 +96,13 @@ export function signaturesOf(info: MethodInfo): string[][] {
   return asInt.every((t, i) => t === asDouble[i]) ? [asInt] : [asInt, asDouble];
 }
 
-/** openRpcDocument builds the `rpc.discover` answer (OpenRPC 1.3). */
-export function openRpcDocument(registry: Registry): Record<string, unknown> {
+/**
+ * openRpcDocument builds the `rpc.discover` answer (OpenRPC 1.3): with `ctx`, only the
+ * procedures that caller may call.
+ */
+export function openRpcDocument(registry: Registry, ctx?: Context): Record<string, unknown> {
   const methods = [...registry.procedures.values()]
-    .filter((p) => !p.builtin)
+    .filter((p) => !p.builtin && (ctx === undefined || mayCall(p, ctx)))
     .map((p) => {
       const info = describe(p);
       return {
@@ -115,9 +120,10 @@ export function openRpcDocument(registry: Registry): Record<string, unknown> {
   };
 }
 
-function lookup(registry: Registry, name: string): Procedure {
+// A procedure the caller may not call is as unknown to it as one that does not exist.
+function lookup(registry: Registry, name: string, ctx: Context): Procedure {
   const proc = registry.procedures.get(name);
-  if (proc === undefined)
+  if (proc === undefined || !mayCall(proc, ctx))
     throw new RpcError(Code.MethodNotFound, `rpc: no method ${JSON.stringify(name.slice(0, 128))}`);
   return proc;
 }
@@ -127,28 +133,32 @@ export function introspection(registry: Registry): Procedure[] {
   const name = z.string().max(256);
   const defs = {
     'system.listMethods': procedure({
-      doc: 'Lists the names of every procedure, sorted.',
+      doc: 'Lists the names of every procedure the caller may call, sorted.',
       params: [],
       result: z.array(z.string()),
-      handler: () => [...registry.procedures.keys()].sort(),
+      handler: (_args, ctx) => {
+        const names: string[] = [];
+        for (const [n, p] of registry.procedures) if (mayCall(p, ctx)) names.push(n);
+        return names.sort();
+      },
     }),
     'system.methodHelp': procedure({
       doc: "Returns a procedure's documentation string.",
       params: [{ name: 'method', schema: name }],
       result: z.string(),
-      handler: ({ method }) => lookup(registry, method).def.doc,
+      handler: ({ method }, ctx) => lookup(registry, method, ctx).def.doc,
     }),
     'system.methodSignature': procedure({
       doc: 'Returns [[result type, param types...], ...] in XML-RPC type names, one list per signature.',
       params: [{ name: 'method', schema: name }],
       result: z.array(z.array(z.string())),
-      handler: ({ method }) => signaturesOf(describe(lookup(registry, method))),
+      handler: ({ method }, ctx) => signaturesOf(describe(lookup(registry, method, ctx))),
     }),
     'rpc.discover': procedure({
-      doc: 'Returns an OpenRPC document describing this service.',
+      doc: 'Returns an OpenRPC document describing the procedures the caller may call.',
       params: [],
       result: z.record(z.string(), z.unknown()),
-      handler: () => openRpcDocument(registry),
+      handler: (_args, ctx) => openRpcDocument(registry, ctx),
     }),
   };
   return Object.entries(defs).map(([n, def]) => compile(n, def, true));

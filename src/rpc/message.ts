@@ -64,4 +64,12 @@ export const PushMethod = {
    * itself, never by a procedure or middleware.
    */
   Ping: 'rpc.ping',
+  /**
+   * Client → server call proving who the caller is, on a connection: params
+   * `[credential]` (a token string, or `{username, password}`), result `true`, or error
+   * -32010. The identity holds for every later call on the connection; calls sent
+   * behind it wait for its answer. Answered by the session, never by a procedure,
+   * middleware or a log line. Five refusals close the connection.
+   */
+  Authenticate: 'rpc.authenticate',
 } as const;

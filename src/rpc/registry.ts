@@ -4,6 +4,7 @@
  * wire (`__proto__`, `constructor`, `add.call`) can reach anything not registered.
  */
 
+import { type AccessRule, type Authenticate, combineRules, covers, guardOf, isGuard } from './auth.js';
 import { compile, FORBIDDEN, type Procedure, SEGMENT } from './bind.js';
 import type { Context } from './context.js';
 import { introspection } from './introspection.js';
@@ -25,8 +26,20 @@ export type Middleware = (call: Call, ctx: Context, next: () => Promise<unknown>
 
 /** RegistryOptions configure {@link createRegistry}. */
 export interface RegistryOptions {
-  /** Wraps each call, outermost first. Defaults to none. */
+  /**
+   * Wraps each call, outermost first. A {@link guard} among them is a namespace rule:
+   * it is checked before the procedure's own middleware runs, and introspection lists
+   * only what the caller may call. Defaults to none.
+   */
   readonly middleware?: readonly Middleware[];
+  /**
+   * Authenticates callers: with it, every call needs an identity (`ctx.auth`) first,
+   * from an `Authorization` header (Basic or Bearer) over HTTP and the WebSocket
+   * upgrade, from `rpc.authenticate(credentials)` on a connection, or from a verified
+   * client certificate. See docs/security.md. Defaults to none: every caller is
+   * anonymous and only procedures' own `allow` rules apply.
+   */
+  readonly authenticate?: Authenticate;
   /**
    * Validates results and events against their schemas before they are sent: a
    * handler that breaks its declared result type is logged as a server bug and the
@@ -45,6 +58,8 @@ export interface Registry {
   readonly service: Service;
   readonly procedures: ReadonlyMap<string, Procedure>;
   readonly middleware: Middleware | undefined;
+  /** The authentication hook; when set, anonymous calls are refused. */
+  readonly authenticate: Authenticate | undefined;
   readonly validateResults: boolean;
   readonly logger: Logger;
 }
@@ -87,13 +102,30 @@ function compose(list: readonly Middleware[]): Middleware | undefined {
 export function createRegistry(service: Service, options: RegistryOptions = {}): Registry {
   const procedures = new Map<string, Procedure>();
   walk(service.tree, '', procedures);
+  const all = options.middleware ?? [];
+  applyGuards(procedures, all.filter(isGuard).map(guardOf));
   const registry: Registry = {
     service,
     procedures,
-    middleware: compose(options.middleware ?? []),
+    middleware: compose(all.filter((m) => !isGuard(m))),
+    authenticate: options.authenticate,
     validateResults: options.validateResults ?? true,
     logger: options.logger ?? consoleLogger,
   };
   if (options.introspection !== false) for (const p of introspection(registry)) procedures.set(p.name, p);
   return registry;
+}
+
+// A guard's rule joins the rule of every procedure under its prefix, once, here.
+function applyGuards(
+  procedures: Map<string, Procedure>,
+  guards: readonly { readonly prefix: string; readonly rule: AccessRule }[],
+): void {
+  if (guards.length === 0) return;
+  for (const [name, proc] of procedures) {
+    const rules = guards.filter((g) => covers(g.prefix, name)).map((g) => g.rule);
+    if (rules.length === 0) continue;
+    const allow = combineRules(proc.allow === undefined ? rules : [...rules, proc.allow]);
+    procedures.set(name, { ...proc, allow });
+  }
 }

@@ -2,6 +2,7 @@
  * Service definition: procedures declared once, with named, typed parameters, a
  * result schema, a doc string and a handler. Types flow from the schemas alone.
  */
+import type { AccessRule } from './auth.js';
 import type { Context } from './context.js';
 import type { Infer, InferIn, Schema } from './schema.js';
 
@@ -48,6 +49,12 @@ export interface CallDef<P extends Params = Params, R extends Schema = Schema> {
   readonly doc: string;
   readonly params: P;
   readonly result: R;
+  /**
+   * Who may call it, given `ctx.auth` (undefined for an anonymous caller). A refusal is
+   * -32010 for an anonymous caller and -32011 otherwise; introspection hides the
+   * procedure from callers it refuses. Defaults to anyone the server lets in.
+   */
+  readonly allow?: AccessRule;
   readonly handler: (args: ArgsOf<P>, ctx: Context) => Infer<R> | Promise<Infer<R>>;
 }
 
@@ -68,6 +75,8 @@ export interface SubscriptionDef<P extends Params = Params, E extends Schema = S
    * without it cannot resume: after a reconnect its subscriber gets `Code.EventsLost`.
    */
   readonly eventId?: (event: Infer<E>) => unknown;
+  /** Who may subscribe, as {@link CallDef.allow}. */
+  readonly allow?: AccessRule;
   /** handler returns the events; it should stop when `ctx.signal` aborts. */
   readonly handler: (args: ArgsOf<P>, ctx: Context) => AsyncIterable<Infer<E>>;
 }
@@ -101,6 +110,7 @@ export function procedure<const P extends Params, R extends Schema>(def: {
   doc: string;
   params: P;
   result: R;
+  allow?: AccessRule;
   handler: (args: ArgsOf<P>, ctx: Context) => Infer<R> | Promise<Infer<R>>;
 }): CallDef<P, R> {
   return { kind: 'call', ...def };
@@ -113,6 +123,7 @@ export function subscription<const P extends Params, E extends Schema>(def: {
   event: E;
   fallback?: string;
   eventId?: (event: Infer<E>) => unknown;
+  allow?: AccessRule;
   handler: (args: ArgsOf<P>, ctx: Context) => AsyncIterable<Infer<E>>;
 }): SubscriptionDef<P, E> {
   return { kind: 'subscription', ...def };

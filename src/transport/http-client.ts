@@ -19,6 +19,7 @@
  */
 import { Pool } from 'undici';
 import { hostForUrl, hostOf, portOf } from './address.js';
+import { authorizationHeader, resolveAuth } from './client-auth.js';
 import { ResponseError, TransportError } from './errors.js';
 import { Exchange, type ExchangeOwner } from './http-exchange.js';
 import { PendingCalls } from './pending-calls.js';
@@ -71,10 +72,8 @@ export function createHttpTransport(init: HttpClientInit): ClientTransport {
     connect: scheme === 'https:' ? clientTlsOptions(init.options?.tls, host) : undefined,
   });
   const headers: Record<string, string> = { 'content-type': init.contentType, 'user-agent': 'polyrpc' };
-  if (url.username !== '') {
-    const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-    headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
-  }
+  const auth = resolveAuth(url, init.options);
+  if (auth !== undefined) headers.authorization = authorizationHeader(auth);
   const path =
     url.pathname === '' || url.pathname === '/' ? init.defaultPath : `${url.pathname}${url.search}`;
   const pending = new PendingCalls(protocol, init.options?.timeout ?? 30_000);

@@ -11,6 +11,7 @@ import https from 'node:https';
 import type { StaticSite } from '../explorer/serve-static.js';
 import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
+import { type AuthOutcome, authorizeRequest, CHALLENGE } from './http-auth.js';
 import { respond } from './respond.js';
 import { peerOf, serverTlsOptions } from './tls.js';
 import type { FrameBytes, HttpBinding, Limits, Protocol, ServerTlsOptions, UpgradeServer } from './types.js';
@@ -248,21 +249,52 @@ export function createHttpServer(
         tooLarge(req, res, state, max);
         return;
       }
-      const socket = req.socket;
-      const peer: Peer | undefined = peerOf(socket);
-      const { protocol, binding } = route;
-      // A one-message session without push: the keep-alive connection's session map
-      // (made on first use), and an abort signal made only if a handler reads it.
-      const serveBody = async (body: Buffer): Promise<string | FrameBytes | null> => {
-        const { context, end } = createRequestContext({ protocol, peer, session: () => sessionOf(socket) });
-        try {
-          return await respond({ registry, codec: binding.codec, limits }, body, context);
-        } finally {
-          end();
-        }
-      };
-      readAndHandle(req, res, state, serveBody, binding.contentType, max);
+      if (registry.authenticate === undefined) {
+        serveRequest(req, res, route, undefined);
+        return;
+      }
+      const outcome = authorizeRequest(registry, req);
+      if (outcome instanceof Promise) outcome.then((o) => authorized(req, res, route, o));
+      else authorized(req, res, route, outcome);
     }
+  };
+  const authorized = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: Route,
+    outcome: AuthOutcome,
+  ): void => {
+    if (outcome.ok) serveRequest(req, res, route, outcome.identity);
+    else
+      send(res, state, 401, 'text/plain', `http: ${outcome.error.message}\n`, outcome.close || hasBody(req), {
+        'WWW-Authenticate': CHALLENGE,
+      });
+  };
+  const serveRequest = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: Route,
+    auth: unknown,
+  ): void => {
+    const socket = req.socket;
+    const peer: Peer | undefined = peerOf(socket);
+    const { protocol, binding } = route;
+    // A one-message session without push: the keep-alive connection's session map
+    // (made on first use), and an abort signal made only if a handler reads it.
+    const serveBody = async (body: Buffer): Promise<string | FrameBytes | null> => {
+      const { context, end } = createRequestContext({
+        protocol,
+        peer,
+        auth,
+        session: () => sessionOf(socket),
+      });
+      try {
+        return await respond({ registry, codec: binding.codec, limits }, body, context);
+      } finally {
+        end();
+      }
+    };
+    readAndHandle(req, res, state, serveBody, binding.contentType, max);
   };
   // An https.Server has the whole http.Server API (it mixes it in over tls.Server).
   const server =

@@ -8,6 +8,7 @@
  * Exports: createMessageClient, MessageClientInit.
  */
 import { type Push, PushMethod, type Reply } from '../rpc/message.js';
+import { authenticateParams, type ResolvedAuth } from './client-auth.js';
 import { ClientStream, type StreamOwner } from './client-stream.js';
 import type { MessageConnection } from './connection.js';
 import { ResponseError, TransportError } from './errors.js';
@@ -44,6 +45,8 @@ export interface MessageClientInit<In, Out> {
   /** dial opens a connection; it rejects with the underlying error when it cannot. */
   dial(): Promise<MessageConnection<In, Out>>;
   readonly options?: ClientOptions;
+  /** The credential sent as `rpc.authenticate` first on every connection. */
+  readonly auth?: ResolvedAuth;
 }
 
 class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, StreamOwner {
@@ -247,6 +250,9 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     this.#everOpened = true;
     this.#backoff?.reset();
     this.#state.set('open');
+    // Authenticate first: the server holds what follows until it has answered, so
+    // nothing waits a round trip, and a refusal answers every queued call with it too.
+    if (this.init.auth !== undefined) this.#authenticate(this.init.auth);
     // Subscriptions first, so that no queued call overtakes the resumption of a stream.
     for (const stream of [...this.#streams]) if (stream.detached) stream.open();
     const conn = link.conn;
@@ -297,6 +303,12 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   }
 
   // --- internals --------------------------------------------------------------
+
+  // A refused credential is not retried on this connection (the server counts refusals);
+  // the calls behind it carry the refusal to their callers.
+  #authenticate(auth: ResolvedAuth): void {
+    this.call({ method: PushMethod.Authenticate, params: authenticateParams(auth) }).catch(() => {});
+  }
 
   // The hot path: one check when the connection is open.
   #send(id: number | undefined, message: Out, ids?: readonly number[]): void {

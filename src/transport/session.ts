@@ -14,10 +14,11 @@
  *
  * Exports: Session, SessionInit.
  */
+import { type Credentials, credentialsFromParams, MAX_AUTH_FAILURES, runAuthenticate } from '../rpc/auth.js';
 import { type Context, createConnectionContext } from '../rpc/context.js';
 import { dispatch, type SentReply } from '../rpc/dispatch.js';
 import { Code, RpcError } from '../rpc/errors.js';
-import { type Call, type Push, PushMethod } from '../rpc/message.js';
+import { type Call, type Push, PushMethod, type Reply } from '../rpc/message.js';
 import type { Registry } from '../rpc/registry.js';
 import { createSubscriptions, type Subscriptions } from '../rpc/subscriptions.js';
 import type { ConnectionEvents, MessageConnection } from './connection.js';
@@ -49,6 +50,12 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   readonly #init: SessionInit<In, Out>;
   readonly #context: Context;
   readonly #abort: () => void;
+  readonly #identify: (auth: unknown) => void;
+  /** Messages that arrived while `rpc.authenticate` ran: they wait for its answer. */
+  #held: In[] | undefined;
+  #authFailures = 0;
+  /** The last refusal of rpc.authenticate: calls refused after it say why. */
+  #authRefusal: RpcError | undefined;
   #subscriptions: Subscriptions | undefined;
   #inFlight = 0;
   #paused = false;
@@ -63,14 +70,19 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   constructor(conn: MessageConnection<In, Out>, init: SessionInit<In, Out>) {
     this.#conn = conn;
     this.#init = init;
-    const { context, abort } = createConnectionContext({
+    const { context, abort, identify } = createConnectionContext({
       protocol: init.protocol,
       peer: conn.peer,
       subscriptions: () => this.#subs(),
     });
     this.#context = context;
     this.#abort = abort;
+    this.#identify = identify;
     conn.open(this);
+    // Mutual TLS: a verified client certificate is a credential before any message.
+    const certificate = conn.peer?.certificate;
+    if (init.registry.authenticate !== undefined && certificate !== undefined)
+      this.#authenticate({ scheme: 'certificate', certificate }, undefined);
     // Quiet is fine while a call runs or a subscriber waits for events.
     conn.setIdleTimeout(
       init.limits.idleTimeoutMs,
@@ -87,12 +99,20 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
 
   message(message: In): void {
     if (this.#draining) return;
+    if (this.#held !== undefined) {
+      this.#hold(message);
+      return;
+    }
     const { codec, limits, registry } = this.#init;
     const incoming = codec.decode(message, limits);
     switch (incoming.kind) {
       case 'call':
         if (incoming.call.method === PushMethod.Ping) {
           this.#pong(incoming.call);
+          break;
+        }
+        if (incoming.call.method === PushMethod.Authenticate) {
+          this.#authenticateCall(incoming.call, incoming.rewrite);
           break;
         }
         this.#inFlight++;
@@ -155,6 +175,14 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     this.#maybeEnd();
   }
 
+  /**
+   * identify sets the connection's identity (`ctx.auth`) before any call, when the
+   * transport authenticated the peer itself (a WebSocket upgrade's `Authorization`).
+   */
+  identify(identity: unknown): void {
+    this.#identify(identity);
+  }
+
   /** destroy closes the connection at once. */
   destroy(): void {
     this.#conn.destroy();
@@ -168,9 +196,85 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
       this.#conn.send(this.#init.codec.encodeReply({ id: call.id, ok: true, result: true }));
   }
 
+  // rpc.authenticate: answered here, so no middleware, handler or log sees the credential.
+  #authenticateCall(call: Call, rewrite: ((r: Reply) => Reply) | undefined): void {
+    let credentials: Credentials;
+    try {
+      credentials = credentialsFromParams(call.params);
+    } catch (err) {
+      this.#reply(call, err as RpcError, rewrite);
+      return;
+    }
+    this.#authenticate(credentials, call, rewrite);
+  }
+
+  #authenticate(credentials: Credentials, call: Call | undefined, rewrite?: (r: Reply) => Reply): void {
+    const { registry } = this.#init;
+    const authenticate = registry.authenticate;
+    if (authenticate === undefined) {
+      // Nothing to prove to this server: say so, and stay anonymous.
+      if (call !== undefined) this.#reply(call, true, rewrite);
+      return;
+    }
+    this.#held ??= [];
+    this.#inFlight++;
+    const log = (m: string, f: Record<string, unknown>): void => registry.logger.error(m, f);
+    void runAuthenticate(authenticate, credentials, this.#conn.peer, log).then((outcome) => {
+      this.#inFlight--;
+      if (this.#closed) return;
+      if (outcome.ok) {
+        this.#identify(outcome.identity);
+        this.#authRefusal = undefined;
+      } else {
+        this.#authFailures++;
+        this.#authRefusal = outcome.error;
+      }
+      if (call !== undefined) this.#reply(call, outcome.ok ? true : outcome.error, rewrite);
+      if (!outcome.ok && this.#authFailures >= MAX_AUTH_FAILURES) {
+        this.#held = undefined;
+        this.#closeAfterError();
+        return;
+      }
+      const held = this.#held ?? [];
+      this.#held = undefined;
+      for (let i = 0; i < held.length; i++) {
+        this.message(held[i]!);
+        // A later rpc.authenticate holds the rest again, in order.
+        if (this.#held !== undefined) {
+          for (let j = i + 1; j < held.length; j++) this.#hold(held[j]!);
+          return;
+        }
+      }
+      this.#updateFlow();
+      this.#maybeEnd();
+    });
+  }
+
+  // A message behind a pending rpc.authenticate waits; past maxInFlight, reading pauses.
+  #hold(message: In): void {
+    const held = this.#held!;
+    held.push(message);
+    if (held.length >= this.#init.limits.maxInFlight && !this.#paused) {
+      this.#paused = true;
+      this.#conn.pause();
+    }
+  }
+
+  #reply(call: Call, outcome: unknown, rewrite: ((r: Reply) => Reply) | undefined): void {
+    if (call.id === undefined) return;
+    let reply: Reply =
+      outcome instanceof RpcError
+        ? { id: call.id, ok: false, error: outcome }
+        : { id: call.id, ok: true, result: outcome };
+    if (rewrite !== undefined) reply = rewrite(reply);
+    this.#conn.send(this.#init.codec.encodeReply(reply));
+  }
+
   #answered(reply: SentReply | null): void {
     this.#inFlight--;
     if (reply !== null) {
+      if (!reply.ok && this.#authRefusal !== undefined && reply.error.code === Code.Unauthenticated)
+        reply = { id: reply.id, ok: false, error: this.#authRefusal };
       this.#conn.send(this.#init.codec.encodeReply(reply));
       reply.onSent?.();
     }
@@ -253,7 +357,10 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
 
   #updateFlow(): void {
     const backlog = this.#conn.buffered > READ_PAUSE_BYTES;
-    const shouldPause = this.#inFlight >= this.#init.limits.maxInFlight || backlog;
+    const shouldPause =
+      this.#inFlight >= this.#init.limits.maxInFlight ||
+      backlog ||
+      (this.#held !== undefined && this.#held.length >= this.#init.limits.maxInFlight);
     if (shouldPause && !this.#paused) {
       this.#paused = true;
       this.#conn.pause();

@@ -6,10 +6,12 @@
  * Exports: TcpConnection, connectTcp, createTcpTransport.
  * @internal
  */
+
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import type { Peer } from '../rpc/context.js';
 import { hostForUrl, hostOf, portOf } from './address.js';
+import { resolveAuth } from './client-auth.js';
 import type { ConnectionEvents, MessageConnection } from './connection.js';
 import { createMessageClient } from './message-client.js';
 import { clientTlsOptions, peerOf } from './tls.js';
@@ -165,6 +167,7 @@ export function createTcpTransport(
     where: `${hostForUrl(host)}:${port}`,
     codec,
     options,
+    auth: resolveAuth(url, options),
     dial: () => connectTcp(host, port, codec.createFramer(maxBytes), tls),
   });
 }

@@ -151,6 +151,14 @@ export interface ClientOptions {
   /** TLS settings for `https:`, `wss:`, `jsonrpc+tls:`, `msgpack+tls:` and the other secure URLs. */
   readonly tls?: ClientTlsOptions;
   /**
+   * The credential to present: over HTTP as an `Authorization` header with every
+   * request (a token as `Bearer`, a user name and password as `Basic`), on a connection
+   * as `rpc.authenticate` before anything else, again after every reconnect. Defaults
+   * to the URL's user info (`https://user:secret@host/RPC2`; `msgpack://:TOKEN@host`
+   * for a token), else none.
+   */
+  readonly auth?: ClientAuth;
+  /**
    * How a connection-oriented client (TCP, msgpack, WebSocket) reconnects after an
    * unexpected close; `false` turns it off (the next call then dials again, and live
    * subscriptions end with the TransportError). Defaults to `{}`: on, with the defaults
@@ -163,6 +171,15 @@ export interface ClientOptions {
    */
   readonly heartbeat?: HeartbeatOptions | false;
 }
+
+/**
+ * ClientAuth is a client's credential: a token (a string, or `{ token }`), or a user
+ * name and password.
+ */
+export type ClientAuth =
+  | string
+  | { readonly token: string }
+  | { readonly username?: string; readonly password: string };
 
 /**
  * ReconnectOptions tune automatic reconnection. Attempt n waits a random time between

@@ -3,8 +3,10 @@
  * or msgpack-rpc in binary frames (`msgpack+ws://`, `msgpack+wss://`), on the shared
  * message client: pipelined calls, batches (JSON), notifications, server push.
  */
+
 import { WebSocket } from 'ws';
 import { hostForUrl, hostOf, portOf } from '../address.js';
+import { resolveAuth } from '../client-auth.js';
 import { createMessageClient } from '../message-client.js';
 import { clientTlsOptions } from '../tls.js';
 import type { ClientOptions, ClientTransport } from '../types.js';
@@ -43,6 +45,7 @@ export function createTransport(url: URL, options: ClientOptions = {}): ClientTr
     where: `${host}:${port}${path}`,
     codec: binary ? binaryClientCodec : textClientCodec,
     options,
+    auth: resolveAuth(url, options),
     dial: () => connectWebSocket(open, target, (ws) => sockets.get(ws)),
   });
 }

@@ -9,6 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { authorizeRequest, CHALLENGE } from '../http-auth.js';
 import { Session } from '../session.js';
 import { peerOf } from '../tls.js';
 import type { UpgradeInit, UpgradeServer } from '../types.js';
@@ -39,8 +40,8 @@ function sameHost(origin: string, host: string): boolean {
   }
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuse(socket: Duplex, status: number, text: string, extra = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.destroy();
 }
 
@@ -77,10 +78,18 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
   }, sweepEvery(init));
   sweep.unref();
 
-  const accept = (request: IncomingMessage, socket: Duplex, ws: import('ws').WebSocket): void => {
+  // `identity`: what the upgrade's Authorization header proved, if it carried one.
+  const accept = (
+    request: IncomingMessage,
+    socket: Duplex,
+    ws: import('ws').WebSocket,
+    identity: unknown,
+  ): void => {
     const peer = peerOf(request.socket);
     const conn = new WsServerConnection(ws, socket, peer, (channel, isBinary) => {
-      sessions.add(new Session<Buffer, WsOut>(channel, isBinary ? binary : text));
+      const session = new Session<Buffer, WsOut>(channel, isBinary ? binary : text);
+      if (identity !== undefined) session.identify(identity);
+      sessions.add(session);
     });
     connections.add(conn);
     ws.on('close', () => connections.delete(conn));
@@ -95,7 +104,21 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
         refuse(socket, 403, 'Forbidden');
         return;
       }
-      wss.handleUpgrade(request, socket, head as Buffer, (ws) => accept(request, socket, ws));
+      const upgrade = (identity: unknown): void =>
+        wss.handleUpgrade(request, socket, head as Buffer, (ws) => accept(request, socket, ws, identity));
+      // Without a header (a browser cannot set one) the connection opens anonymous and
+      // must call rpc.authenticate; a header that does not prove anything is a 401.
+      if (registry.authenticate === undefined || request.headers.authorization === undefined) {
+        upgrade(undefined);
+        return;
+      }
+      const outcome = authorizeRequest(registry, request);
+      const settle = (o: Awaited<typeof outcome>): void => {
+        if (o.ok) upgrade(o.identity);
+        else refuse(socket, 401, 'Unauthorized', `WWW-Authenticate: ${CHALLENGE}\r\n`);
+      };
+      if (outcome instanceof Promise) outcome.then(settle);
+      else settle(outcome);
     },
     drain(deadlineMs) {
       clearInterval(sweep);

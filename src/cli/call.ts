@@ -5,7 +5,7 @@
 import type { Params } from '../rpc/message.js';
 import { Exit, milliseconds, parse, parseUrl, UsageError } from './args.js';
 import { parseArg, toJson } from './format.js';
-import { failureLine, isRpcError, openTransport, rpcErrorLine } from './remote.js';
+import { failureLine, isRpcError, openTransport, rpcErrorLine, TOKEN_HELP } from './remote.js';
 import { exampleUrl, urlHelp } from './urls.js';
 
 /** help is the usage text of `polyrpc call`. */
@@ -24,6 +24,7 @@ Options:
   --named <json>      named parameters as a JSON object, instead of args
                       (refused where the protocol has positional parameters only)
   --timeout <time>    give up after this long: 10, 2.5s, 500ms (default 30s; 0 = never)
+${TOKEN_HELP}
   --compact           print the JSON on one line
   -h, --help          show this help
 
@@ -43,6 +44,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     named: { type: 'string' },
     timeout: { type: 'string' },
+    token: { type: 'string' },
     compact: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -64,7 +66,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     params = named as Record<string, unknown>;
   }
   const timeout = milliseconds('timeout', values.timeout);
-  const transport = openTransport(url, { timeout });
+  const transport = openTransport(url, { timeout, token: values.token as string | undefined });
   try {
     const result = await transport.call({ method, params });
     process.stdout.write(`${toJson(result, { indent: values.compact === true ? 0 : 2 })}\n`);

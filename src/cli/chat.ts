@@ -9,7 +9,7 @@ import { TransportError } from '../transport/errors.js';
 import type { ClientTransport, ConnectionState, RemoteSubscription } from '../transport/types.js';
 import { Exit, FatalError, milliseconds, parse, parseUrl, UsageError } from './args.js';
 import { clock } from './format.js';
-import { failureLine, openTransport, rpcErrorLine } from './remote.js';
+import { failureLine, openTransport, rpcErrorLine, TOKEN_HELP } from './remote.js';
 import { defaultUrls, exampleUrl } from './urls.js';
 
 const pushed = [...new Set(defaultUrls().flatMap((u) => (u.push ? [`${new URL(u.url).protocol}//`] : [])))];
@@ -29,6 +29,7 @@ waits for its last messages to be sent, then exits 0.
 Options:
   --nick <name>       your name in the room (default: $USER, else "anonymous")
   --timeout <time>    per-call timeout: 10, 2.5s, 500ms (default 30s)
+${TOKEN_HELP}
   -h, --help          show this help
 
 Examples:
@@ -60,6 +61,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     nick: { type: 'string' },
     timeout: { type: 'string' },
+    token: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -72,7 +74,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const nick = typeof values.nick === 'string' ? values.nick : process.env.USER || 'anonymous';
   const url = parseUrl(urlText);
-  const transport = openTransport(url, { timeout: milliseconds('timeout', values.timeout) });
+  const transport = openTransport(url, {
+    timeout: milliseconds('timeout', values.timeout),
+    token: values.token as string | undefined,
+  });
   try {
     return await chat(transport, room, nick, url);
   } finally {

@@ -15,7 +15,14 @@ import { endpointOf, httpProtocolNames } from './urls.js';
 export interface RemoteOptions {
   /** Per-call timeout in ms; 0 means none. Defaults to 30000. */
   readonly timeout?: number;
+  /** The token to present (`--token`). Defaults to the URL's user info, else `POLYRPC_TOKEN`. */
+  readonly token?: string;
 }
+
+/** TOKEN_HELP is the help line of `--token`, shared by every client command. */
+export const TOKEN_HELP = `  --token <token>     credential to present (default: the URL's user info,
+                      as in https://user:TOKEN@host or msgpack://:TOKEN@host,
+                      else env POLYRPC_TOKEN)`;
 
 /**
  * openTransport returns a transport for `url`. Nothing is sent until the first call.
@@ -28,8 +35,11 @@ export function openTransport(url: URL, options: RemoteOptions = {}): ClientTran
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+  const token =
+    options.token ?? (url.username !== '' || url.password !== '' ? undefined : process.env.POLYRPC_TOKEN);
   return protocol.createTransport(url, {
     ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...(token === undefined || token === '' ? {} : { auth: token }),
     ...clientTls(),
   });
 }

@@ -11,7 +11,7 @@ import { Code, RpcError } from '../rpc/errors.js';
 import { TransportError } from '../transport/errors.js';
 import type { ClientTransport } from '../transport/types.js';
 import { Exit, FatalError, milliseconds, parse, parseUrl, UsageError } from './args.js';
-import { failureLine, openTransport } from './remote.js';
+import { failureLine, openTransport, TOKEN_HELP } from './remote.js';
 import { exampleUrl } from './urls.js';
 
 /** help is the usage text of `polyrpc repl`. */
@@ -35,6 +35,7 @@ listed or not (also one that would shadow a global, which is left out of scope).
 
 Options:
   --timeout <time>    per-call timeout: 10, 2.5s, 500ms (default 30s; 0 = never)
+${TOKEN_HELP}
   -h, --help          show this help
 
 Examples:
@@ -255,6 +256,7 @@ function createFeeder(source: NodeJS.ReadableStream): Feeder {
 export async function run(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     timeout: { type: 'string' },
+    token: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -265,7 +267,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (urlText === undefined) throw new UsageError('missing <url>');
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const url = parseUrl(urlText);
-  const transport = openTransport(url, { timeout: milliseconds('timeout', values.timeout) });
+  const transport = openTransport(url, {
+    timeout: milliseconds('timeout', values.timeout),
+    token: values.token as string | undefined,
+  });
 
   let names: string[];
   try {

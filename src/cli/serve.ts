@@ -12,6 +12,7 @@ import { protocols as registered } from '../transport/index.js';
 import { type RpcServer, serve } from '../transport/serve.js';
 import type { ServerTlsOptions } from '../transport/types.js';
 import { Exit, FatalError, parse, port, UsageError } from './args.js';
+import { AUTH_HELP, authOptions } from './serve-auth.js';
 import { HTTP_PORT } from './urls.js';
 
 // The per-protocol lines of the help, from the protocol list: adding a protocol adds
@@ -54,8 +55,9 @@ ${protocolOptions()}
   --tls-key <file>        its PEM private key (both are needed for TLS)
   --tls-ca <file>         PEM CA that client certificates must chain to
   --tls-client-cert       require a client certificate signed by --tls-ca (mutual TLS)
+${AUTH_HELP}
   --no-explorer           do not serve the explorer page at GET / of the HTTP port
-  --explorer              serve it off loopback too (it has no authentication);
+  --explorer              serve it off loopback too (with a token it asks for it);
                           by default it is served only when --host is loopback
   --protocols <list>      comma-separated protocols to serve (default: all: ${registered.map((p) => p.name).join(', ')})
   --log-level <level>     error | info | debug (default info); debug logs every
@@ -98,6 +100,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     'tls-key': { type: 'string' },
     'tls-ca': { type: 'string' },
     'tls-client-cert': { type: 'boolean' },
+    'auth-token-file': { type: 'string' },
+    insecure: { type: 'boolean' },
     'log-level': { type: 'string' },
     explorer: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -112,6 +116,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (!LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LEVELS.join(', ')}`);
   const chosen = chooseProtocols(values);
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+  const tls = tlsOptions(values);
   const options = {
     host,
     httpPort: port('http-port', values['http-port'], HTTP_PORT),
@@ -123,7 +128,8 @@ export async function run(argv: readonly string[]): Promise<number> {
       ),
     ),
     protocols: chosen,
-    tls: tlsOptions(values),
+    tls,
+    ...authOptions(values, host, tls),
     explorer: typeof values.explorer === 'boolean' ? values.explorer : undefined,
     logger: createLogger(level),
     middleware: level === 'debug' ? [logCalls] : [],

@@ -7,7 +7,7 @@
 import { chatView } from './chat.js';
 import { $, clock, h, setStatus } from './dom.js';
 import { collect, field, signature } from './fields.js';
-import { RemoteError, Rpc, WS_PATH } from './rpc.js';
+import { RemoteError, Rpc, UNAUTHENTICATED, WS_PATH } from './rpc.js';
 import { copy, snippets } from './snippets.js';
 
 const MAX_EVENTS = 200;
@@ -216,12 +216,40 @@ function main() {
     if (views.has(key)) select(key, focus);
   };
 
+  // The server wants a credential: a token field, then load again once it is accepted.
+  function askToken(message) {
+    const box = $('empty');
+    box.textContent = '';
+    const form = h('form', { class: 'token', 'aria-label': 'Authenticate' });
+    const input = h('input', { type: 'password', id: 'token', autocomplete: 'current-password' });
+    const note = h('p', { role: 'status' }, message);
+    form.append(
+      h('label', { for: 'token' }, 'This server needs a token: '),
+      input,
+      h('button', { type: 'submit' }, 'Authenticate'),
+      note,
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      rpc.authenticate(input.value).then(
+        () => load(),
+        (err) => {
+          note.textContent = err.message;
+        },
+      );
+    });
+    box.append(form);
+    box.hidden = false;
+    input.focus();
+  }
+
   async function load() {
     let doc;
     try {
       doc = await rpc.call('rpc.discover', []);
     } catch (err) {
-      $('empty').textContent = `Cannot read the procedures (rpc.discover): ${err.message}`;
+      if (err.code === UNAUTHENTICATED) askToken(err.message);
+      else $('empty').textContent = `Cannot read the procedures (rpc.discover): ${err.message}`;
       return;
     }
     loaded = true;

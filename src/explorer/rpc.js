@@ -3,6 +3,12 @@
 /** WS_PATH is where the server takes WebSocket upgrades. */
 export const WS_PATH = '/ws';
 
+/** TOKEN_KEY is where the page keeps the token for the tab's life (sessionStorage). */
+const TOKEN_KEY = 'polyrpc.token';
+
+/** UNAUTHENTICATED is the error code of a call the server refuses for want of a credential. */
+export const UNAUTHENTICATED = -32010;
+
 /** RemoteError is a JSON-RPC error reply: code, message, data. */
 export class RemoteError extends Error {
   constructor(error) {
@@ -26,6 +32,8 @@ export class Rpc {
     this.subs = new Map();
     this.queue = [];
     this.retryMs = 500;
+    /** The token to present first on every connection (`rpc.authenticate`), if the server asks for one. */
+    this.token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
     /** Called after a reconnect (not the first connect). */
     this.onReconnect = [];
     this.open();
@@ -37,6 +45,8 @@ export class Rpc {
     this.onState('connecting');
     ws.onopen = () => {
       this.retryMs = 500;
+      // The server holds what follows rpc.authenticate until it has answered it.
+      if (this.token !== undefined) this.call('rpc.authenticate', [this.token]).catch(() => {});
       for (const m of this.queue.splice(0)) ws.send(m);
       this.onState('open');
     };
@@ -51,6 +61,16 @@ export class Rpc {
       setTimeout(() => this.open(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 8000);
     };
+  }
+
+  /**
+   * authenticate presents a token on this connection and, when it is accepted, keeps it
+   * (for the tab's life) for every later connection. Rejects with the server's refusal.
+   */
+  async authenticate(token) {
+    await this.call('rpc.authenticate', [token]);
+    this.token = token;
+    sessionStorage.setItem(TOKEN_KEY, token);
   }
 
   send(message) {

@@ -305,3 +305,38 @@ describe('explorer forms', () => {
     }
   });
 });
+
+describe('explorer page with authentication', () => {
+  it('asks for the token, refuses a wrong one, and lists the procedures once it is accepted', async () => {
+    const { createTokenAuthenticator } = await import('../../src/rpc/auth.js');
+    const guarded = await serve(createDemoService(), {
+      httpPort: 0,
+      ports: { jsonrpc: null, msgpack: null },
+      explorer: true,
+      authenticate: createTokenAuthenticator('explorer-secret'),
+    });
+    const tab = await context.newPage();
+    const tabErrors = watchConsole(tab);
+    try {
+      await tab.goto(guarded.explorer!);
+      const input = tab.locator('form.token input#token');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('wrong');
+      await tab.locator('form.token button').click();
+      await expect
+        .poll(() => tab.locator('form.token [role=status]').textContent())
+        .toMatch(/authentication failed/);
+      await input.fill('explorer-secret');
+      await tab.locator('form.token button').click();
+      await expect.poll(() => tab.locator('#groups a[data-name="add"]').count()).toBe(1);
+      // The token is kept for the tab: a reload authenticates by itself.
+      await tab.reload();
+      await expect.poll(() => tab.locator('#groups a[data-name="add"]').count()).toBe(1);
+      expect(await tab.locator('form.token').count()).toBe(0);
+      expect(tabErrors).toEqual([]);
+    } finally {
+      await tab.close();
+      await guarded.close(0);
+    }
+  });
+});

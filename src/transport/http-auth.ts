@@ -6,7 +6,13 @@
  * Exports: authorizeRequest, AuthOutcome, CHALLENGE.
  */
 import type { IncomingMessage } from 'node:http';
-import { MAX_AUTH_FAILURES, parseAuthorization, runAuthenticate, unauthenticated } from '../rpc/auth.js';
+import {
+  type Credentials,
+  MAX_AUTH_FAILURES,
+  parseAuthorization,
+  runAuthenticate,
+  unauthenticated,
+} from '../rpc/auth.js';
 import type { RpcError } from '../rpc/errors.js';
 import type { Registry } from '../rpc/registry.js';
 import { peerOf } from './tls.js';
@@ -31,6 +37,9 @@ interface Proof {
 
 const proofs = new WeakMap<object, Proof>();
 
+/** The cache key of a connection proved by its client certificate (no header can equal it). */
+const CERTIFICATE = '\0certificate';
+
 /**
  * authorizeRequest returns the identity of a request on a server that authenticates.
  * A connection that sent the same `Authorization` before gets its identity at once
@@ -43,8 +52,10 @@ export function authorizeRequest(
   req: IncomingMessage,
 ): AuthOutcome | Promise<AuthOutcome> {
   const authenticate = registry.authenticate!;
-  const header = req.headers.authorization;
   const socket = req.socket;
+  // Without a header, a verified client certificate (mutual TLS) is the credential.
+  const peer = peerOf(socket);
+  const header = req.headers.authorization ?? (peer?.certificate === undefined ? undefined : CERTIFICATE);
   let proof = proofs.get(socket);
   if (proof !== undefined && header !== undefined && proof.header === header)
     return { ok: true, identity: proof.identity };
@@ -52,11 +63,14 @@ export function authorizeRequest(
     proof = { header: undefined, identity: undefined, failures: 0 };
     proofs.set(socket, proof);
   }
-  const credentials = parseAuthorization(header);
+  const credentials: Credentials | undefined =
+    header === CERTIFICATE && peer?.certificate !== undefined
+      ? { scheme: 'certificate', certificate: peer.certificate }
+      : parseAuthorization(header);
   if (credentials === undefined) return refuse(proof, unauthenticated());
   const p = proof;
   const log = (m: string, f: Record<string, unknown>): void => registry.logger.error(m, f);
-  return runAuthenticate(authenticate, credentials, peerOf(socket), log).then((outcome) => {
+  return runAuthenticate(authenticate, credentials, peer, log).then((outcome) => {
     if (!outcome.ok) return refuse(p, outcome.error);
     p.header = header;
     p.identity = outcome.identity;

@@ -44,8 +44,25 @@ const mutual: RpcServer = await serve(service, {
   logger: quiet,
   tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, requestClientCert: true },
 });
+// Mutual TLS as the credential: the hook sees the verified certificate, its identity is ctx.auth.
+const certAuth = defineService({
+  whoami: procedure({
+    doc: 'whoami() is the identity the authenticate hook gave this connection.',
+    params: [],
+    result: z.string(),
+    handler: (_args, ctx) => String((ctx.auth as { cn?: string } | undefined)?.cn),
+  }),
+});
+const mutualAuth: RpcServer = await serve(certAuth, {
+  httpPort: 0,
+  ports,
+  logger: quiet,
+  tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, requestClientCert: true },
+  authenticate: (credentials) =>
+    credentials.scheme === 'certificate' ? { cn: credentials.certificate.subject.CN } : undefined,
+});
 afterAll(async () => {
-  await Promise.all([server.close(500), rogue.close(500), mutual.close(500)]);
+  await Promise.all([server.close(500), rogue.close(500), mutual.close(500), mutualAuth.close(500)]);
   certs.remove();
 });
 
@@ -112,6 +129,20 @@ describe('tls listeners', () => {
         await expect(anonymous.add(1, 1)).rejects.toMatchObject({ name: 'TransportError' });
       } finally {
         await anonymous.$close();
+      }
+    },
+  );
+
+  it.each(mutualAuth.listeners.map((l) => [l.clientUrl]))(
+    'mutual TLS as the credential at %s: the certificate authenticates, no token needed',
+    async (url) => {
+      const withCert = { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey }, timeout: 5000 };
+      const rpc = createClient<typeof certAuth>(url, withCert);
+      try {
+        expect(await rpc.whoami()).toBe('alice');
+        expect(await rpc.whoami()).toBe('alice');
+      } finally {
+        await rpc.$close();
       }
     },
   );

@@ -8,9 +8,11 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { StaticSite } from '../explorer/serve-static.js';
 import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
+import type { ConnectionGate } from './connection-gate.js';
 import { type AuthOutcome, authorizeRequest, CHALLENGE } from './http-auth.js';
 import { respond } from './respond.js';
 import { peerOf, serverTlsOptions } from './tls.js';
@@ -41,6 +43,8 @@ export interface HttpServerOptions {
    * stays XML-RPC. WebSocket upgrades from the pages' own origin are accepted. Defaults to none.
    */
   readonly pages?: StaticSite;
+  /** The server's connection limits, shared with its other listeners. Defaults to none. */
+  readonly gate?: ConnectionGate;
 }
 
 const states = new WeakMap<http.Server, ServerState>();
@@ -305,6 +309,19 @@ export function createHttpServer(
           onRequest,
         ) as unknown as http.Server);
   server.keepAliveTimeout = limits.idleTimeoutMs;
+  const gate = options.gate;
+  if (gate !== undefined)
+    // Over the limit: a 503 before anything is read (under TLS, after the handshake).
+    server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
+      const refused = gate.admit(socket);
+      if (refused === undefined) return;
+      socket.on('error', () => {});
+      const body = `http: ${refused}\n`;
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
   server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');

@@ -9,6 +9,7 @@ import { createExplorerSite } from '../explorer/serve-static.js';
 import { createRegistry, type Registry, type RegistryOptions } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
 import { hostForUrl } from './address.js';
+import { createConnectionGate } from './connection-gate.js';
 import { createHttpServer, drainHttpServer } from './http.js';
 import { protocols as registered } from './index.js';
 import { createStreamServer, type StreamServer } from './stream-server.js';
@@ -121,6 +122,7 @@ export async function serve(service: Service | Registry, options: ServeOptions =
   const wanted = options.protocols;
   const active: Protocol[] = registered.filter((p) => wanted === undefined || wanted.includes(p.name));
   const listeners: Listener[] = [];
+  const gate = createConnectionGate(limits);
   let explorer: string | undefined;
   const closers: ((deadline: number) => Promise<void>)[] = [];
   const close = async (deadlineMs = 5000): Promise<void> => {
@@ -137,6 +139,7 @@ export async function serve(service: Service | Registry, options: ServeOptions =
         allowedOrigins: options.allowedOrigins,
         tls,
         pages: withExplorer ? createExplorerSite({ secure: tls !== undefined }) : undefined,
+        gate,
       });
       closers.push((deadline) => drainHttpServer(server, deadline));
       const port = await listen(server, httpPort, host);
@@ -162,7 +165,7 @@ export async function serve(service: Service | Registry, options: ServeOptions =
       if (p.stream === undefined) continue;
       const configured = options.ports?.[p.name];
       if (configured === null) continue;
-      const stream: StreamServer = createStreamServer(registry, p.stream.codec, limits, p.name, tls);
+      const stream: StreamServer = createStreamServer(registry, p.stream.codec, limits, p.name, tls, gate);
       closers.push((deadline) => stream.drain(deadline));
       const port = await listen(stream.server, configured ?? p.stream.defaultPort, host);
       // With TLS the listener shows its TLS scheme; else one line per framing it takes.

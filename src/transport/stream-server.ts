@@ -7,7 +7,9 @@
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { Code, RpcError } from '../rpc/errors.js';
 import type { Registry } from '../rpc/registry.js';
+import type { ConnectionGate } from './connection-gate.js';
 import { Session, type SessionInit } from './session.js';
 import { TcpConnection } from './tcp-connection.js';
 import { serverTlsOptions } from './tls.js';
@@ -38,6 +40,7 @@ export function createStreamServer(
   limits: Limits,
   protocol: string,
   tls?: ServerTlsOptions,
+  gate?: ConnectionGate,
 ): StreamServer {
   const sessions = new Set<Session<Buffer, FrameBytes>>();
   // One init for every connection: no object or closure per connection here.
@@ -49,6 +52,11 @@ export function createStreamServer(
     onClose: (session) => sessions.delete(session),
   };
   const accept = (socket: Socket): void => {
+    const refused = gate?.admit(socket);
+    if (refused !== undefined) {
+      refuse(socket, codec, protocol, refused);
+      return;
+    }
     sessions.add(new Session(new TcpConnection(socket, codec.createFramer(limits)), init));
   };
   const server =
@@ -80,6 +88,19 @@ export function createStreamServer(
   };
 }
 
+// Over the connection limit: the protocol's own error reply (id null), then close.
+function refuse(socket: Socket, codec: StreamServerCodec, protocol: string, reason: string): void {
+  socket.on('error', () => {});
+  const error = new RpcError(Code.LimitExceeded, `${protocol}: ${reason}`);
+  const bytes = codec.encodeReply({ id: null, ok: false, error });
+  if (bytes instanceof Uint8Array) socket.end(bytes);
+  else {
+    for (const b of bytes) socket.write(b);
+    socket.end();
+  }
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
 /**
  * serveStream returns an unlistened TCP server for a protocol with a stream binding.
  * @throws TypeError when the protocol has none.
@@ -89,7 +110,8 @@ export function serveStream(
   registry: Registry,
   limits: Limits,
   tls?: ServerTlsOptions,
+  gate?: ConnectionGate,
 ): StreamServer {
   if (protocol.stream === undefined) throw new TypeError(`transport: ${protocol.name} has no TCP listener`);
-  return createStreamServer(registry, protocol.stream.codec, limits, protocol.name, tls);
+  return createStreamServer(registry, protocol.stream.codec, limits, protocol.name, tls, gate);
 }

@@ -37,6 +37,14 @@ export interface Limits {
    * by the next round, in ms. Defaults to 30000.
    */
   readonly pingIntervalMs: number;
+  /**
+   * Connections open at once across every listener of a server (TCP, TLS, HTTP
+   * keep-alive, WebSocket); the excess is refused at accept (a stream protocol's
+   * error reply, HTTP 503) and closed. Defaults to 10000.
+   */
+  readonly maxConnections: number;
+  /** Connections open at once from one client address, refused the same way. Defaults to 1000. */
+  readonly maxConnectionsPerIp: number;
 }
 
 /** defaultLimits are the limits a server uses for whatever its options leave out. */
@@ -51,6 +59,8 @@ export const defaultLimits: Limits = {
   maxInFlight: 1024,
   pushStallMs: 30_000,
   pingIntervalMs: 30_000,
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 1000,
 };
 
 /**

@@ -136,6 +136,21 @@ export function targets(s: Figures): Target[] {
       CPU_TARGET.want,
     ),
     ...webSocketTargets(s, t),
+    // Issue 14: TLS costs, and authentication costs nothing on a warm connection.
+    t('msgpack/TLS 64 in flight ÷ msgpack/TCP', ratio(in64('msgpack-tls'), in64('msgpack')), '>=', 0.6),
+    t('XML-RPC/HTTPS 64 in flight ÷ XML-RPC/HTTP', ratio(in64('xmlrpc-tls'), in64('xmlrpc')), '>=', 0.7),
+    t(
+      'msgpack with a token 64 in flight ÷ anonymous',
+      ratio(in64('msgpack-auth'), in64('msgpack')),
+      '>=',
+      0.95,
+    ),
+    t(
+      'XML-RPC with a token 64 in flight ÷ anonymous',
+      ratio(in64('xmlrpc-auth'), in64('xmlrpc')),
+      '>=',
+      0.95,
+    ),
   ];
 }
 

@@ -7,6 +7,7 @@
  * table, writes bench/results/<date>.json (+ latest.json) and docs/bench.svg.
  * Quick and `--only` (partial) runs write to bench/results/scratch/ instead.
  */
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
@@ -16,6 +17,7 @@ import { protocols } from '../src/transport/index.js';
 import { chart } from './chart.js';
 import type { ClientJob, ClientResult } from './client.js';
 import { BUILD_DIR, build } from './lib/build.js';
+import { makeBenchCerts } from './lib/certs.js';
 import type { Budget } from './lib/load.js';
 import { type Child, killAll, pinning, rssBytes, start, stop } from './lib/proc.js';
 import { render, type Summary, serverCpu, summarise, type Target, targets } from './report.js';
@@ -180,6 +182,7 @@ function redraw(): void {
 async function main(): Promise<void> {
   if (flag('chart-only')) return redraw();
   const built = build(root);
+  makeBenchCerts(); // for the TLS stacks; servers and clients inherit its folder
   log(`bench: transpiled ${built} files to ${BUILD_DIR}`);
   const env = machine();
   log(

@@ -4,6 +4,7 @@
  */
 import type { ClientJob } from './client.js';
 import { BUILD_DIR } from './lib/build.js';
+import { BENCH_TOKEN } from './lib/certs.js';
 
 /** ServerSpec is one server process. */
 export interface ServerSpec {
@@ -39,6 +40,11 @@ export const servers: Record<string, ServerSpec> = {
   'polyrpc-websocket': { argv: ts('polyrpc.ts', 'websocket'), requires: 'websocket', node: true },
   'jayson-ws': { argv: ts('jayson.ts', 'ws') },
   'ws-echo': { argv: ts('ws-echo.ts'), node: true },
+  // TLS and authentication (issue 14)
+  'polyrpc-msgpack-tls': { argv: ts('polyrpc.ts', 'msgpack-tls'), requires: 'msgpack', node: true },
+  'polyrpc-xmlrpc-tls': { argv: ts('polyrpc.ts', 'xmlrpc-tls'), requires: 'xmlrpc', node: true },
+  'polyrpc-msgpack-auth': { argv: ts('polyrpc.ts', 'msgpack-auth'), requires: 'msgpack', node: true },
+  'polyrpc-xmlrpc-auth': { argv: ts('polyrpc.ts', 'xmlrpc-auth'), requires: 'xmlrpc', node: true },
 };
 
 /** Group says what a stack is compared as. */
@@ -118,6 +124,58 @@ const webSocketStacks: readonly Stack[] = [
     driver: 'ws-echo',
     figures: ALL,
     floor: 'ws',
+  },
+];
+
+// The bench token in the URL's user info: the client sends it as its credential.
+const withToken = (url: string): string => {
+  const u = new URL(url);
+  u.password = BENCH_TOKEN;
+  return u.toString();
+};
+
+/**
+ * TLS and authentication (issue 14): msgpack over TLS and XML-RPC over HTTPS beside
+ * their plain stacks, and both with the token authenticator on a warm connection.
+ */
+const secureStacks: readonly Stack[] = [
+  {
+    id: 'msgpack-tls',
+    label: 'polyrpc msgpack/TLS',
+    group: 'polyrpc',
+    server: 'polyrpc-msgpack-tls',
+    driver: 'polyrpc',
+    figures: ['sequential', 'inflight64'],
+    floor: 'tcp',
+  },
+  {
+    id: 'xmlrpc-tls',
+    label: 'polyrpc XML-RPC/HTTPS',
+    group: 'polyrpc',
+    server: 'polyrpc-xmlrpc-tls',
+    driver: 'polyrpc',
+    figures: ['sequential', 'inflight64'],
+    floor: 'http',
+  },
+  {
+    id: 'msgpack-auth',
+    label: 'polyrpc msgpack/TCP, token',
+    group: 'polyrpc',
+    server: 'polyrpc-msgpack-auth',
+    driver: 'polyrpc',
+    figures: ['sequential', 'inflight64'],
+    target: withToken,
+    floor: 'tcp',
+  },
+  {
+    id: 'xmlrpc-auth',
+    label: 'polyrpc XML-RPC/HTTP, token',
+    group: 'polyrpc',
+    server: 'polyrpc-xmlrpc-auth',
+    driver: 'polyrpc',
+    figures: ['sequential', 'inflight64'],
+    target: withToken,
+    floor: 'http',
   },
 ];
 
@@ -280,6 +338,7 @@ export const stacks: readonly Stack[] = [
     floor: 'http',
   },
   ...webSocketStacks,
+  ...secureStacks,
 ];
 
 /** idleServers are measured for RSS with many idle TCP connections (a fresh process each). */

@@ -1,14 +1,19 @@
 /**
  * polyrpc's server for one protocol binding:
- * `bench/servers/polyrpc.ts msgpack|jsonrpc-tcp|jsonrpc-http|xmlrpc|websocket`
- * (websocket: `/ws` on the HTTP port; its first listener is `ws://`).
+ * `bench/servers/polyrpc.ts msgpack|jsonrpc-tcp|jsonrpc-http|xmlrpc|websocket[-tls|-auth]`
+ * (websocket: `/ws` on the HTTP port; its first listener is `ws://`). `-tls` serves
+ * the run's certificates (bench/lib/certs.ts); `-auth` requires the bench token
+ * (the token authenticator of `polyrpc serve --auth-token-file`).
  * The demo service with the default registry options (params validated).
  */
 import { createDemoService } from '../../src/demo/service.js';
-import { serve } from '../../src/index.js';
+import { createTokenAuthenticator, serve } from '../../src/index.js';
+import { BENCH_TOKEN, benchCert } from '../lib/certs.js';
 import { ready } from './ready.js';
 
-const mode = process.argv[2] ?? 'msgpack';
+const arg = process.argv[2] ?? 'msgpack';
+const variant = /-(tls|auth)$/.exec(arg)?.[1];
+const mode = variant === undefined ? arg : arg.slice(0, -(variant.length + 1));
 const protocol = mode.startsWith('jsonrpc') ? 'jsonrpc' : mode;
 const overHttp = mode === 'jsonrpc-http' || mode === 'xmlrpc' || mode === 'websocket';
 
@@ -17,6 +22,8 @@ const server = await serve(createDemoService(), {
   protocols: [protocol],
   httpPort: overHttp ? 0 : null,
   ports: { [protocol]: overHttp ? null : 0 },
+  ...(variant === 'tls' ? { tls: { cert: benchCert('server.crt'), key: benchCert('server.key') } } : {}),
+  ...(variant === 'auth' ? { authenticate: createTokenAuthenticator(BENCH_TOKEN) } : {}),
 });
 const listener = server.listeners.find((l) => l.protocol === protocol);
 if (listener === undefined) throw new Error(`bench: polyrpc has no ${mode} listener`);

@@ -4,13 +4,16 @@
  * called through the same client as every connection. It behaves like one connection
  * (one session, its own subscriptions), so it serves tests and embedding.
  */
+
 import type { Call, Reply } from '../rpc/message.js';
 import { createRegistry, type Registry, type RegistryOptions } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
+import { resolveAuth } from '../transport/client-auth.js';
 import type { ConnectionEvents, MessageConnection } from '../transport/connection.js';
 import { createMessageClient } from '../transport/message-client.js';
 import { Session } from '../transport/session.js';
 import {
+  type ClientAuth,
   type ClientCodec,
   type ClientIncoming,
   type ClientTransport,
@@ -117,6 +120,8 @@ export interface InProcessOptions extends RegistryOptions {
   readonly timeout?: number;
   /** Limits of the session; whatever is left out comes from `defaultLimits`. */
   readonly limits?: Partial<Limits>;
+  /** The client's credential, sent as `rpc.authenticate` when the registry authenticates. */
+  readonly auth?: ClientAuth;
 }
 
 /**
@@ -134,6 +139,7 @@ export function createInProcessTransport(
     where: 'the in-process server',
     codec: clientCodec,
     options: { timeout: options.timeout, subscriptionBuffer: options.subscriptionBuffer },
+    auth: options.auth === undefined ? undefined : resolveAuth(new URL('inprocess://local'), options),
     dial: async () => {
       const [client, server] = pair<ClientIncoming, ToServer>();
       new Session(server, { registry, codec: serverCodec, limits, protocol: PROTOCOL });

@@ -394,3 +394,22 @@ describe('reconnect', () => {
     }
   });
 });
+
+describe('in process', () => {
+  it('authenticates with the same hook and rules', async () => {
+    const { createInProcessTransport } = await import('../../src/index.js');
+    const anonymous = createClient<typeof service>(
+      createInProcessTransport(service, { authenticate, logger: quiet }),
+    );
+    const bob = createClient<typeof service>(
+      createInProcessTransport(service, { authenticate, logger: quiet, auth: 'bob-token' }),
+    );
+    try {
+      expect((await failure(anonymous.echo('x'))).code).toBe(Code.Unauthenticated);
+      expect(await bob.whoami()).toBe('bob');
+      expect((await failure(bob.secret())).code).toBe(Code.Forbidden);
+    } finally {
+      await Promise.all([anonymous.$close(), bob.$close()]);
+    }
+  });
+});

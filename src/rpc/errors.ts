@@ -28,6 +28,11 @@ export const Code = {
    * by itself), or the subscription cannot resume at all (its events have no ids).
    */
   EventsLost: -32002,
+  /**
+   * A backing service the procedure needs is unavailable (the chat's Redis is down or
+   * unreachable): the call did not run; try again later. Other procedures still work.
+   */
+  Unavailable: -32004,
 } as const;
 
 /** ReservedCode is the union of the reserved code values. */

@@ -16,8 +16,8 @@ import {
   idOf,
   isUnavailable,
   keysOf,
-  RESUME_SCRIPT,
   type RawEntry,
+  RESUME_SCRIPT,
   unavailable,
 } from './redis-store.js';
 
@@ -125,7 +125,11 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Re
       const k = keysOf(prefix, message.room);
       const at = message.at.getTime();
       const id = Number(
-        await script(APPEND_SCRIPT, [k.stream, k.seq], [String(historyLength), message.nick, message.text, String(at)]),
+        await script(
+          APPEND_SCRIPT,
+          [k.stream, k.seq],
+          [String(historyLength), message.nick, message.text, String(at)],
+        ),
       );
       return { id, room: message.room, nick: message.nick, text: message.text, at: new Date(at) };
     },
@@ -238,7 +242,14 @@ async function* replayThenLive(
         if (last >= until) break;
       }
       if (last >= until) break;
-      entries = await redis.run<RawEntry[]>(['XRANGE', k.stream, `${last + 1}-0`, `${until}-0`, 'COUNT', String(PAGE)]);
+      entries = await redis.run<RawEntry[]>([
+        'XRANGE',
+        k.stream,
+        `${last + 1}-0`,
+        `${until}-0`,
+        'COUNT',
+        String(PAGE),
+      ]);
       if (entries.length === 0) throw trimmedDuringReplay(last);
     }
     for await (const m of live) if (m.id > last) yield m;

@@ -125,7 +125,8 @@ export class RoomReader {
         continue;
       }
       try {
-        if (this.readerId === undefined) this.readerId = await this.reader.sendCommand<number>(['CLIENT', 'ID']);
+        if (this.readerId === undefined)
+          this.readerId = await this.reader.sendCommand<number>(['CLIENT', 'ID']);
         if (this.recheck) await this.checkKept(active);
         const args = ['XREAD', 'COUNT', String(COUNT), 'BLOCK', String(BLOCK_MS), 'STREAMS'];
         for (const r of active) args.push(r.key);
@@ -167,7 +168,10 @@ export class RoomReader {
     for (const r of active) {
       const seq = Number((await this.commands.sendCommand<string | null>(['GET', `${r.key}:seq`])) ?? 0);
       if (r.position !== undefined && seq < r.position) {
-        this.lose(r, `chat: Redis no longer has the messages of room after id ${seq} (it restarted without them)`);
+        this.lose(
+          r,
+          `chat: Redis no longer has the messages of room after id ${seq} (it restarted without them)`,
+        );
       }
     }
     this.recheck = false;

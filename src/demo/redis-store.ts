@@ -96,5 +96,8 @@ export function isUnavailable(err: unknown): boolean {
   if (typeof e?.name !== 'string') return false;
   if (!/ErrorReply|SimpleError|BlobError/.test(e.name)) return true;
   // Replies that mean "not now": a restarted Redis loading its data, a busy script, a replica.
-  return typeof e.message === 'string' && /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY)/.test(e.message);
+  return (
+    typeof e.message === 'string' &&
+    /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY)/.test(e.message)
+  );
 }

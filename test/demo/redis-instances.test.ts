@@ -89,7 +89,7 @@ describe.skipIf(redisMissing !== undefined)(
       const fromB = await client(b.url('xmlrpc')).chat.history('lobby', 0, 1000);
       expect(fromA.map((m) => [m.id, m.nick, m.text])).toEqual(fromB.map((m) => [m.id, m.nick, m.text]));
       expect(fromA).toHaveLength(30);
-      await sub.return();
+      await sub.return?.();
     });
 
     it('ids are unique and increasing under 20 concurrent senders split across instances', async () => {
@@ -109,7 +109,7 @@ describe.skipIf(redisMissing !== undefined)(
       expect(all).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
       const seen = await take(sub, 200);
       expect(seen.map((m) => m.id)).toEqual(all);
-      await sub.return();
+      await sub.return?.();
     });
 
     it('add and echo work, chat answers -32004, when Redis is gone; all is well once it is back', async () => {
@@ -154,7 +154,7 @@ describe.skipIf(redisMissing !== undefined)(
         expect((await sender.chat.history('outage')).map((m) => m.id)).toEqual(
           Array.from({ length: 10 }, (_, i) => i + 1),
         );
-        await sub.return();
+        await sub.return?.();
       } finally {
         for (const i of [x, y]) {
           await i.server.close(0);

@@ -177,7 +177,19 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Re
         if (signal.aborted) stop();
         else signal.addEventListener('abort', stop, { once: true });
       }
-      return replayThenLive(room, opts, queue, joined, { script, run, prefix });
+      // Read where to start now, not on the first pull: by the time the subscriber has its
+      // reply, Redis has answered this, so a message sent after that reply is live.
+      const k = keysOf(prefix, room);
+      const first = opts.afterId === undefined ? Number.MAX_SAFE_INTEGER : opts.afterId + 1;
+      const resume = script(
+        RESUME_SCRIPT,
+        [k.stream, k.seq],
+        [String(first), String(PAGE)],
+      ) as Promise<Resume>;
+      resume.catch(() => {}); // the generator rethrows it on its first pull
+      const more = (from: number, to: number) =>
+        run<RawEntry[]>(['XRANGE', k.stream, `${from}-0`, `${to}-0`, 'COUNT', String(PAGE)]);
+      return replayThenLive(room, opts.afterId, resume, queue, joined, more);
     },
     async close() {
       await reader.close();
@@ -187,38 +199,32 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Re
   };
 }
 
-interface Access {
-  script(body: string, keys: readonly string[], argv: readonly string[]): Promise<unknown>;
-  run<T>(args: string[]): Promise<T>;
-  readonly prefix: string;
-}
+/** What RESUME_SCRIPT answers: the room's last id, the oldest entry id kept ('' for none), a first page. */
+type Resume = [number, string, RawEntry[]];
 
 interface Joined {
+  /** The reader's position in the room when the subscriber joined, if it read the room already. */
+  readonly position: number | undefined;
   /** start gives the reader the room's last id when it does not read the room yet; returns its position. */
   start(lastId: number): number;
   leave(): void;
 }
 
 // The stored messages after `afterId` (checked: none of them trimmed), then the live
-// ones past them, each once and in order. Without `afterId` it starts after the room's
-// last message.
+// ones past them, each once and in order. Without `afterId` it starts where the reader
+// was when it joined, or after the room's last message. `more(from, to)` reads a page.
 async function* replayThenLive(
   room: string,
-  opts: BrokerSubscribeOptions,
+  requested: number | undefined,
+  resume: Promise<Resume>,
   live: AsyncIterableIterator<ChatMessage>,
   joined: Joined,
-  redis: Access,
+  more: (from: number, to: number) => Promise<RawEntry[]>,
 ): AsyncGenerator<ChatMessage> {
   try {
-    const k = keysOf(redis.prefix, room);
-    const from = opts.afterId ?? Number.MAX_SAFE_INTEGER;
-    const [seq, oldestEntry, page] = (await redis.script(
-      RESUME_SCRIPT,
-      [k.stream, k.seq],
-      [String(from === Number.MAX_SAFE_INTEGER ? 0 : from + 1), String(PAGE)],
-    )) as [number, string, RawEntry[]];
-    const afterId = opts.afterId ?? seq;
-    if (opts.afterId !== undefined) {
+    const [seq, oldestEntry, page] = await resume;
+    const afterId = requested ?? joined.position ?? seq;
+    if (requested !== undefined) {
       const oldest = oldestEntry === '' ? seq + 1 : idOf(oldestEntry);
       if (afterId > seq || afterId < oldest - 1) {
         throw new RpcError(
@@ -231,7 +237,7 @@ async function* replayThenLive(
     // Everything up to `until` comes from the stream; the reader delivers what follows.
     const until = Math.max(seq, joined.start(seq));
     let last = afterId;
-    let entries = opts.afterId === undefined ? [] : page;
+    let entries = requested === undefined ? [] : page;
     while (last < until) {
       for (const e of entries) {
         const m = entryToMessage(room, e);
@@ -242,14 +248,7 @@ async function* replayThenLive(
         if (last >= until) break;
       }
       if (last >= until) break;
-      entries = await redis.run<RawEntry[]>([
-        'XRANGE',
-        k.stream,
-        `${last + 1}-0`,
-        `${until}-0`,
-        'COUNT',
-        String(PAGE),
-      ]);
+      entries = await more(last + 1, until);
       if (entries.length === 0) throw trimmedDuringReplay(last);
     }
     for await (const m of live) if (m.id > last) yield m;

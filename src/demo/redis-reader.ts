@@ -55,7 +55,10 @@ export class RoomReader {
    * join adds a subscriber to a room. It receives every message the loop reads after
    * the room's position once `start` was called (by it or an earlier subscriber).
    */
-  join(name: string, deliver: Deliver): { start(lastId: number): number; leave(): void } {
+  join(
+    name: string,
+    deliver: Deliver,
+  ): { readonly position: number | undefined; start(lastId: number): number; leave(): void } {
     let room = this.rooms.get(name);
     if (room === undefined) {
       room = { name, key: this.keyOf(name), position: undefined, subscribers: new Set() };
@@ -65,6 +68,7 @@ export class RoomReader {
     const r = room;
     r.subscribers.add(deliver);
     return {
+      position: r.position,
       start: (lastId) => {
         if (r.position === undefined && r.subscribers.has(deliver)) {
           r.position = lastId;

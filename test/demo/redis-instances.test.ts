@@ -92,6 +92,18 @@ describe.skipIf(redisMissing !== undefined)(
       await sub.return?.();
     });
 
+    it('without afterId, a message sent once the subscription is ready is delivered (a fresh room)', async () => {
+      for (let round = 0; round < 5; round++) {
+        const room = `fresh-${round}`;
+        await client(b.url('tcp')).chat.send(room, 'before');
+        const sub = client(a.url('msgpack')).chat.subscribe(room);
+        await sub.ready;
+        await client(b.url('msgpack')).chat.send(room, 'after');
+        expect((await take(sub, 1)).map((m) => [m.id, m.text])).toEqual([[2, 'after']]);
+        await sub.return?.();
+      }
+    });
+
     it('ids are unique and increasing under 20 concurrent senders split across instances', async () => {
       const sub = client(b.url('msgpack')).chat.subscribe('busy', 0);
       await sub.ready;

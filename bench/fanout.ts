@@ -37,6 +37,8 @@ export interface FanoutRow extends FanoutResult {
 /** WorkersRow is one `serve --workers N` figure. */
 export interface WorkersRow {
   readonly workers: number;
+  /** Whether every server process was pinned to core 0 and the client to core 1. */
+  readonly pinned: boolean;
   readonly callsPerSecond: number;
   /** CPU of the primary and every worker per call, µs. */
   readonly usPerCall: number;
@@ -194,12 +196,18 @@ export async function runFanout(options: {
       }
     }
     const workers: WorkersRow[] = [];
-    for (const n of [1, 2]) {
+    const runs = [
+      [1, true],
+      [2, true],
+      [1, false],
+      [2, false],
+    ] as const;
+    for (const [n, pinned] of runs) {
       try {
-        workers.push(await measureWorkers(n, redis.url, quick));
+        workers.push(await measureWorkers(n, pinned, redis.url, quick));
         const w = workers.at(-1)!;
         log(
-          `  serve --workers ${n}: ${w.callsPerSecond.toFixed(0)} calls/s, ${w.usPerCall.toFixed(1)} µs CPU/call`,
+          `  serve --workers ${n}${pinned ? ' (pinned)' : ''}: ${w.callsPerSecond.toFixed(0)} calls/s, ${w.usPerCall.toFixed(1)} µs CPU/call`,
         );
       } catch (err) {
         errors.push(`workers ${n}: ${err instanceof Error ? err.message.slice(0, 400) : String(err)}`);
@@ -222,8 +230,14 @@ function tree(pid: number): number[] {
 }
 const treeCpu = (pid: number): number => tree(pid).reduce((s, p) => s + cpuSeconds(p), 0);
 
-async function measureWorkers(n: number, redisUrl: string, quick: boolean): Promise<WorkersRow> {
-  // Unpinned: two workers need both cores (the client shares them).
+// Pinned: every server process on core 0, the client on core 1 (the cluster's cost at
+// the same CPU budget). Unpinned: the workers may use both cores, which the client shares.
+async function measureWorkers(
+  n: number,
+  pinned: boolean,
+  redisUrl: string,
+  quick: boolean,
+): Promise<WorkersRow> {
   const argv = ['node', `${BUILD_DIR}/src/cli/main.js`, 'serve', '--workers', String(n), '--redis', redisUrl];
   const serve = start(
     [
@@ -238,7 +252,7 @@ async function measureWorkers(n: number, redisUrl: string, quick: boolean): Prom
       '--log-level',
       'error',
     ],
-    undefined,
+    pinned ? SERVER_CORE : undefined,
   );
   let driver: Child | undefined;
   try {
@@ -249,13 +263,13 @@ async function measureWorkers(n: number, redisUrl: string, quick: boolean): Prom
         js('drivers/calls.ts'),
         JSON.stringify({ url, connections: 16, depth: 16, ms: quick ? 1500 : 5000 }),
       ],
-      undefined,
+      pinned ? CLIENT_CORE : undefined,
     );
     await driver.nextLine(30_000);
     const cpu0 = treeCpu(serve.pid);
     const r = JSON.parse(await driver.nextLine(60_000)) as { calls: number; seconds: number };
     const cpu = treeCpu(serve.pid) - cpu0;
-    return { workers: n, callsPerSecond: r.calls / r.seconds, usPerCall: (cpu / r.calls) * 1e6 };
+    return { workers: n, pinned, callsPerSecond: r.calls / r.seconds, usPerCall: (cpu / r.calls) * 1e6 };
   } finally {
     if (driver !== undefined) await stop(driver, 2000, true);
     await stop(serve, 9000);
@@ -282,10 +296,13 @@ export function renderFanout(r: FanoutReport): string {
       `Redis broker / memory broker deliveries/s on one instance: ${(redis1.perSecond / memory.perSecond).toFixed(2)} (target ≥ 0.5)`,
     );
   if (r.workers.length > 0) {
-    lines.push('', 'serve --workers (msgpack add(3, 5), 16 connections × 16 in flight, unpinned)');
+    lines.push(
+      '',
+      'serve --workers (msgpack add(3, 5), 16 connections × 16 in flight; CPU of primary + workers)',
+    );
     for (const w of r.workers)
       lines.push(
-        `  --workers ${w.workers}: ${w.callsPerSecond.toFixed(0)} calls/s, ${w.usPerCall.toFixed(1)} µs CPU per call (primary + workers)`,
+        `  --workers ${w.workers}, ${w.pinned ? 'server on core 0, client on core 1' : 'unpinned (the client shares both cores)'}: ${w.callsPerSecond.toFixed(0)} calls/s, ${w.usPerCall.toFixed(1)} µs CPU per call`,
       );
   }
   if (r.errors.length > 0) lines.push('', `errors: ${r.errors.join('; ')}`);

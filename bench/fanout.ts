@@ -313,6 +313,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = fileURLToPath(new URL('..', import.meta.url));
   process.chdir(root);
   build(root);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.on(signal, () => {
+      killAll();
+      process.exit(130);
+    });
   try {
     const report = await runFanout({
       quick: process.argv.includes('--quick'),

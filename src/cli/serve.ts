@@ -66,7 +66,8 @@ ${protocolOptions()}
                           by every instance using it (default: env POLYRPC_REDIS_URL, else
                           in memory); stderr says which broker is in use
   --workers <n>           processes sharing every listener: a number or "auto" (one per
-                          core; default 1). The demo chat needs --redis with more than one
+                          core; default 1); a worker that dies is replaced. With more
+                          than one, the demo chat needs --redis
   -h, --help              show this help
 
 On SIGINT/SIGTERM it stops accepting, lets calls in flight finish (up to 3 s),

@@ -7,7 +7,7 @@
  */
 import { createClient, type RedisClientType } from 'redis';
 import { Code, RpcError } from '../rpc/errors.js';
-import { createQueue } from '../rpc/queue.js';
+import { createQueue, type Queue } from '../rpc/queue.js';
 import type { Broker, BrokerSubscribeOptions, ChatMessage } from './broker.js';
 import { type Deliver, RoomReader } from './redis-reader.js';
 import {
@@ -189,7 +189,7 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Re
       resume.catch(() => {}); // the generator rethrows it on its first pull
       const more = (from: number, to: number) =>
         run<RawEntry[]>(['XRANGE', k.stream, `${from}-0`, `${to}-0`, 'COUNT', String(PAGE)]);
-      return replayThenLive(room, opts.afterId, resume, queue, joined, more);
+      return thenLive(replay(room, opts.afterId, resume, joined, more), queue);
     },
     async close() {
       await reader.close();
@@ -210,51 +210,85 @@ interface Joined {
   leave(): void;
 }
 
-// The stored messages after `afterId` (checked: none of them trimmed), then the live
-// ones past them, each once and in order. Without `afterId` it starts where the reader
-// was when it joined, or after the room's last message. `more(from, to)` reads a page.
-async function* replayThenLive(
+// The stored messages after `afterId` (checked: none of them trimmed), in order; returns
+// the last id replayed. Without `afterId` it starts where the reader was when it joined,
+// or after the room's last message. `more(from, to)` reads a page.
+async function* replay(
   room: string,
   requested: number | undefined,
   resume: Promise<Resume>,
-  live: AsyncIterableIterator<ChatMessage>,
   joined: Joined,
   more: (from: number, to: number) => Promise<RawEntry[]>,
-): AsyncGenerator<ChatMessage> {
-  try {
-    const [seq, oldestEntry, page] = await resume;
-    const afterId = requested ?? joined.position ?? seq;
-    if (requested !== undefined) {
-      const oldest = oldestEntry === '' ? seq + 1 : idOf(oldestEntry);
-      if (afterId > seq || afterId < oldest - 1) {
-        throw new RpcError(
-          Code.EventsLost,
-          `chat: messages after id ${afterId} are no longer kept (oldest kept ${oldest}, last ${seq})`,
-          { data: { reason: 'trimmed', afterId } },
-        );
-      }
+): AsyncGenerator<ChatMessage, number> {
+  const [seq, oldestEntry, page] = await resume;
+  const afterId = requested ?? joined.position ?? seq;
+  if (requested !== undefined) {
+    const oldest = oldestEntry === '' ? seq + 1 : idOf(oldestEntry);
+    if (afterId > seq || afterId < oldest - 1) {
+      throw new RpcError(
+        Code.EventsLost,
+        `chat: messages after id ${afterId} are no longer kept (oldest kept ${oldest}, last ${seq})`,
+        { data: { reason: 'trimmed', afterId } },
+      );
     }
-    // Everything up to `until` comes from the stream; the reader delivers what follows.
-    const until = Math.max(seq, joined.start(seq));
-    let last = afterId;
-    let entries = requested === undefined ? [] : page;
-    while (last < until) {
-      for (const e of entries) {
-        const m = entryToMessage(room, e);
-        if (m.id <= last) continue;
-        if (m.id !== last + 1) throw trimmedDuringReplay(last);
-        last = m.id;
-        yield m;
-        if (last >= until) break;
-      }
-      if (last >= until) break;
-      entries = await more(last + 1, until);
-      if (entries.length === 0) throw trimmedDuringReplay(last);
-    }
-    for await (const m of live) if (m.id > last) yield m;
-  } finally {
-    await live.return?.();
   }
+  // Everything up to `until` comes from the stream; the reader delivers what follows.
+  const until = Math.max(seq, joined.start(seq));
+  let last = afterId;
+  let entries = requested === undefined ? [] : page;
+  while (last < until) {
+    for (const e of entries) {
+      const m = entryToMessage(room, e);
+      if (m.id <= last) continue;
+      if (m.id !== last + 1) throw trimmedDuringReplay(last);
+      last = m.id;
+      yield m;
+      if (last >= until) break;
+    }
+    if (last >= until) break;
+    entries = await more(last + 1, until);
+    if (entries.length === 0) throw trimmedDuringReplay(last);
+  }
+  return last;
+}
+
+// The replay, then the live queue without what the replay delivered. Once past the
+// replay, next() is the queue's own next(): no generator hop per delivered message.
+function thenLive(
+  replayed: AsyncGenerator<ChatMessage, number>,
+  live: Queue<ChatMessage>,
+): AsyncIterableIterator<ChatMessage> {
+  let phase: 'replay' | 'overlap' | 'live' = 'replay';
+  let last = 0;
+  const step = async (): Promise<IteratorResult<ChatMessage>> => {
+    try {
+      if (phase === 'replay') {
+        const r = await replayed.next();
+        if (!r.done) return r;
+        last = r.value;
+        phase = 'overlap';
+      }
+      for (;;) {
+        const r = await live.next();
+        if (r.done || r.value.id > last) {
+          phase = 'live';
+          return r;
+        }
+      }
+    } catch (err) {
+      await live.return();
+      throw err;
+    }
+  };
+  const it: AsyncIterableIterator<ChatMessage> = {
+    next: () => (phase === 'live' ? live.next() : step()),
+    async return() {
+      await replayed.return(0);
+      return live.return();
+    },
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
 }
 
 function trimmedDuringReplay(last: number): RpcError {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoService } from '../../src/demo/index.js';
 import { createClient } from '../../src/index.js';
-import { type RunningRedis, redisMissing, startRedis } from '../support/redis.js';
+import { freePort, type RunningRedis, redisMissing, startRedis } from '../support/redis.js';
 import { killAll, runCli, spawnCli } from './process.js';
 
 afterAll(killAll);
@@ -19,6 +19,21 @@ it('refuses --workers 2 for the demo chat without --redis, saying why', async ()
   expect(r.stdout).toBe('');
   const bad = await runCli(['serve', '--workers', 'lots']);
   expect(bad.stderr).toMatch(/--workers must be a number from 1 to 1024 or "auto"/);
+});
+
+it('an unreachable Redis stops serve at start with one line, the password redacted', async () => {
+  const port = await freePort();
+  const r = await runCli(['serve', '--http-port', '0', '--jsonrpc-port', '0', '--msgpack-port', '0'], {
+    env: { POLYRPC_REDIS_URL: `redis://me:hunter2@127.0.0.1:${port}` },
+  });
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim().split('\n')[0]).toBe(
+    `polyrpc serve: chat: cannot reach Redis at redis://me:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+  );
+  expect(r.stderr).not.toContain('hunter2');
+  const scheme = await runCli(['serve', '--redis', 'http://127.0.0.1:6379']);
+  expect(scheme.stderr).toMatch(/--redis must be a redis:\/\/ or rediss:\/\/ URL/);
 });
 
 describe.skipIf(redisMissing !== undefined)(

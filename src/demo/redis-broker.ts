@@ -8,7 +8,7 @@
 import { createClient, type RedisClientType } from 'redis';
 import { Code, RpcError } from '../rpc/errors.js';
 import { createQueue, type Queue } from '../rpc/queue.js';
-import type { Broker, BrokerSubscribeOptions, ChatMessage } from './broker.js';
+import type { Broker, ChatMessage } from './broker.js';
 import { type Deliver, RoomReader } from './redis-reader.js';
 import {
   APPEND_SCRIPT,

@@ -12,7 +12,8 @@ import { killAll, runCli, spawnCli } from './process.js';
 
 afterAll(killAll);
 
-it('refuses --workers 2 for the demo chat without --redis, saying why', async () => {
+// Each spawns the CLI twice: on a loaded 2-core machine that takes more than the default 20 s.
+it('refuses --workers 2 for the demo chat without --redis, saying why', { timeout: 60_000 }, async () => {
   const r = await runCli(['serve', '--workers', '2', '--http-port', '0'], { env: { POLYRPC_REDIS_URL: '' } });
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/--workers with the demo chat needs --redis URL/);
@@ -21,7 +22,9 @@ it('refuses --workers 2 for the demo chat without --redis, saying why', async ()
   expect(bad.stderr).toMatch(/--workers must be a number from 1 to 1024 or "auto"/);
 });
 
-it('an unreachable Redis stops serve at start with one line, the password redacted', async () => {
+it('an unreachable Redis stops serve at start with one line, the password redacted', {
+  timeout: 60_000,
+}, async () => {
   const port = await freePort();
   const r = await runCli(['serve', '--http-port', '0', '--jsonrpc-port', '0', '--msgpack-port', '0'], {
     env: { POLYRPC_REDIS_URL: `redis://me:hunter2@127.0.0.1:${port}` },

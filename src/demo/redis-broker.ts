@@ -282,8 +282,9 @@ function thenLive(
   };
   const it: AsyncIterableIterator<ChatMessage> = {
     next: () => (phase === 'live' ? live.next() : step()),
-    async return() {
-      await replayed.return(0);
+    return() {
+      // Not awaited: a replay page may still be on its way; the queue ends now.
+      replayed.return(0).catch(() => {});
       return live.return();
     },
     [Symbol.asyncIterator]: () => it,

@@ -174,6 +174,42 @@ describe.skipIf(redisMissing !== undefined)(
       expect((await p2).done).toBe(true);
     });
 
+    it('a Redis that comes back without its data ends live subscriptions with EventsLost, not a silent wait', async () => {
+      let own = await startRedis(); // no persistence: a restart empties it
+      const b = await createRedisBroker({ url: own.url });
+      try {
+        const sub = b.subscribe('r', { afterId: 0 })[Symbol.asyncIterator]();
+        const first = sub.next();
+        for (let i = 1; i <= 3; i++) await b.publish(msg('r', `m${i}`));
+        expect(((await first).value as ChatMessage).id).toBe(1);
+        expect((await next(sub)).id).toBe(2);
+        expect((await next(sub)).id).toBe(3);
+        const old = own;
+        await old.kill('SIGKILL');
+        own = await startRedis({ port: old.port });
+        await old.stop(); // removes its directory
+        const err = await sub.next().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RpcError);
+        expect((err as RpcError).code).toBe(Code.EventsLost);
+        expect((err as RpcError).message).toMatch(/no longer has the messages/);
+        // The room starts again from 1, and a new subscriber is served.
+        const again = b.subscribe('r', { afterId: 0 })[Symbol.asyncIterator]();
+        const p = again.next();
+        let sent = false;
+        for (let i = 0; i < 100 && !sent; i++) {
+          sent = await b.publish(msg('r', 'fresh')).then(
+            () => true,
+            () => new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
+          );
+        }
+        expect(((await p).value as ChatMessage).text).toBe('fresh');
+        await again.return?.();
+      } finally {
+        await b.close();
+        await own.stop();
+      }
+    }, 30_000);
+
     it('start-up with an unreachable Redis fails with one clear line, password redacted', async () => {
       const port = await freePort();
       const err = await createRedisBroker({ url: `redis://user:secret@127.0.0.1:${port}` }).catch(

@@ -167,7 +167,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   let out = server.listeners.map((l) => `${l.protocol} ${l.url}\n`).join('');
   if (server.explorer !== undefined) out += `explorer ${server.explorer}\n`;
-  if (isWorker) announceReady(out, chat?.line ?? 'serving a module');
+  if (isWorker) announceReady(out, chat?.line ?? '');
   else {
     process.stdout.write(out);
     if (chat !== undefined && level !== 'error') process.stderr.write(`polyrpc: ${chat.line}\n`);

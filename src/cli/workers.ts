@@ -69,7 +69,7 @@ export function runPrimary(n: number, verbose: boolean): Promise<number> {
         if (!served) {
           served = true;
           process.stdout.write(m.out);
-          say(m.info);
+          if (m.info !== '') say(m.info);
         }
         say(`worker ${w.process.pid} ready`);
       });

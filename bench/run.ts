@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --only <stack regex>] [-- --figures sequential,inflight64,c16x16,echo]
- *  [-- --profile] [-- --no-idle]`
+ *  [-- --profile] [-- --no-idle] [-- --no-fanout]`
  *
  * Runs every stack side by side: each server in its own process pinned to core 0,
  * each client in its own process pinned to core 1, one stack at a time. Prints the
@@ -9,13 +9,14 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { protocols } from '../src/transport/index.js';
 import { chart } from './chart.js';
 import type { ClientJob, ClientResult } from './client.js';
+import { type FanoutReport, renderFanout, runFanout } from './fanout.js';
 import { BUILD_DIR, build } from './lib/build.js';
 import { makeBenchCerts } from './lib/certs.js';
 import type { Budget } from './lib/load.js';
@@ -247,6 +248,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // Chat fan-out and --workers (issue 16): its own servers and redis-server.
+  let fanout: FanoutReport | undefined;
+  if (
+    !flag('no-fanout') &&
+    (only === undefined || /fanout/.test(only)) &&
+    existsSync('/usr/bin/redis-server')
+  ) {
+    try {
+      fanout = await runFanout({ quick, log });
+      for (const e of fanout.errors) errors.push(e);
+    } catch (err) {
+      errors.push(`fanout: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   const verdicts = targets(summaries);
   const date = new Date();
   const stamp = date.toISOString().replace(/:/g, '-').slice(0, 19);
@@ -265,6 +281,7 @@ async function main(): Promise<void> {
     `idle RSS: ${idleCount} connections per server${quick ? ' (quick mode; the full run uses 10,000)' : ''}.\n`,
   );
   console.log(render(wanted, summaries, verdicts));
+  if (fanout !== undefined) console.log(`\n${renderFanout(fanout)}`);
   if (skipped.length > 0) console.log(`\nskipped: ${skipped.join('; ')}`);
   if (errors.length > 0) console.log(`\nerrors:\n  ${errors.join('\n  ')}`);
 
@@ -287,6 +304,8 @@ async function main(): Promise<void> {
     /** Server CPU µs per call of each cross stack beside its reference (issue 12). */
     serverCpu: serverCpu(wanted, summaries),
     raw,
+    /** Chat fan-out and serve --workers figures (issue 16). */
+    fanout,
     targets: verdicts,
     skipped,
     errors,

@@ -13,7 +13,9 @@ import { type RpcServer, serve } from '../transport/serve.js';
 import type { ServerTlsOptions } from '../transport/types.js';
 import { Exit, FatalError, parse, port, UsageError } from './args.js';
 import { AUTH_HELP, authOptions } from './serve-auth.js';
+import { openChatBroker, redisUrl } from './serve-broker.js';
 import { HTTP_PORT } from './urls.js';
+import { announceReady, isWorker, onStopRequest, runPrimary, workerCount } from './workers.js';
 
 // The per-protocol lines of the help, from the protocol list: adding a protocol adds
 // its flags here without touching this file.
@@ -62,6 +64,12 @@ ${AUTH_HELP}
   --protocols <list>      comma-separated protocols to serve (default: all: ${registered.map((p) => p.name).join(', ')})
   --log-level <level>     error | info | debug (default info); debug logs every
                           call: method, protocol, peer, duration, ok or error code
+  --redis <url>           keep the demo chat's rooms in Redis (redis://host:6379), shared
+                          by every instance using it (default: env POLYRPC_REDIS_URL, else
+                          in memory); stderr says which broker is in use
+  --workers <n>           processes sharing every listener: a number or "auto" (one per
+                          core; default 1); a worker that dies is replaced. With more
+                          than one, the demo chat needs --redis
   -h, --help              show this help
 
 On SIGINT/SIGTERM it stops accepting, lets calls in flight finish (up to 3 s),
@@ -104,6 +112,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     insecure: { type: 'boolean' },
     'log-level': { type: 'string' },
     explorer: { type: 'boolean' },
+    redis: { type: 'string' },
+    workers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...perProtocol,
   });
@@ -135,11 +145,26 @@ export async function run(argv: readonly string[]): Promise<number> {
     middleware: level === 'debug' ? [logCalls] : [],
   };
 
-  const service = positionals[0] === undefined ? createDemoService() : await loadService(positionals[0]);
+  const redis = redisUrl(values.redis);
+  if (redis !== undefined && positionals[0] !== undefined)
+    throw new UsageError("serve: --redis is for the demo service's chat; a module brings its own broker");
+  const workers = workerCount(values.workers);
+  if (workers > 1 && !isWorker) {
+    if (positionals[0] === undefined && redis === undefined)
+      throw new UsageError(
+        'serve: --workers with the demo chat needs --redis URL (with an in-memory broker each worker would have its own rooms)',
+      );
+    await (await openChatBroker(redis)).close(); // unreachable: one clear line, before any fork
+    return runPrimary(workers, level !== 'error');
+  }
+  const chat = positionals[0] === undefined ? await openChatBroker(redis) : undefined;
+  const service =
+    chat === undefined ? await loadService(positionals[0]!) : createDemoService({ broker: chat.broker });
   let server: RpcServer;
   try {
     server = await serve(service, options);
   } catch (err) {
+    await chat?.close();
     throw new FatalError(listenFailure(err, host));
   }
   if (server.listeners.length === 0) {
@@ -148,16 +173,22 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   let out = server.listeners.map((l) => `${l.protocol} ${l.url}\n`).join('');
   if (server.explorer !== undefined) out += `explorer ${server.explorer}\n`;
-  process.stdout.write(out);
-  return waitForSignal(server, level);
+  if (isWorker) announceReady(out, chat?.line ?? '');
+  else {
+    process.stdout.write(out);
+    if (chat !== undefined && level !== 'error') process.stderr.write(`polyrpc: ${chat.line}\n`);
+  }
+  const stop = { close: (ms: number) => server.close(ms).finally(() => chat?.close()) };
+  return waitForSignal(stop, level);
 }
 
 // waitForSignal resolves after the first SIGINT/SIGTERM once the server has drained.
-function waitForSignal(server: RpcServer, level: Level): Promise<number> {
+function waitForSignal(server: Pick<RpcServer, 'close'>, level: Level): Promise<number> {
   return new Promise((done) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
+        if (isWorker) return; // the primary asked, or the terminal's signal reached the whole group
         process.stderr.write(`polyrpc: ${signal} again, exiting now\n`);
         process.exit(130);
       }
@@ -179,6 +210,7 @@ function waitForSignal(server: RpcServer, level: Level): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (isWorker) onStopRequest(() => onSignal('SIGTERM'));
   });
 }
 
@@ -258,13 +290,16 @@ function createLogger(level: Level): Logger {
   };
 }
 
+// In a worker, debug lines name it: `[worker <pid>] call …`.
+const WORKER = isWorker ? `[worker ${process.pid}] ` : '';
+
 /** logCalls is the debug middleware: one stderr line per call. */
 const logCalls: Middleware = async (call, ctx, next) => {
   const start = performance.now();
   const peer = ctx.peer === undefined ? '-' : `${ctx.peer.address}:${ctx.peer.port}`;
   const line = (outcome: string): void => {
     const ms = (performance.now() - start).toFixed(1);
-    process.stderr.write(`call ${call.method} ${ctx.protocol} ${peer} ${ms}ms ${outcome}\n`);
+    process.stderr.write(`${WORKER}call ${call.method} ${ctx.protocol} ${peer} ${ms}ms ${outcome}\n`);
   };
   try {
     const result = await next();

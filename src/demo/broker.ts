@@ -1,7 +1,7 @@
 /**
  * Broker is the seam behind the chat rooms: publish, subscribe and history. The
- * embedded default keeps rooms in memory within a byte budget; a Redis-backed broker
- * can implement the same interface.
+ * embedded default keeps rooms in memory within a byte budget; `createRedisBroker`
+ * (redis-broker.ts) shares rooms between processes through Redis Streams.
  */
 import { Code, RpcError } from '../rpc/errors.js';
 import { createQueue } from '../rpc/queue.js';
@@ -42,7 +42,9 @@ export interface Broker {
   history(room: string, afterId: number, limit: number): Promise<ChatMessage[]>;
   /**
    * subscribe yields every message published to the room after the call (after
-   * `afterId`, when given). @throws RpcError `Code.EventsLost` when `afterId` is too old.
+   * `afterId`, when given). @throws RpcError `Code.EventsLost` when `afterId` is too old: at
+   * once (memory), or as the stream's first result when the broker must ask its store
+   * (Redis, which also ends it with `Code.Unavailable` when the store cannot be reached).
    */
   subscribe(room: string, options?: BrokerSubscribeOptions): AsyncIterable<ChatMessage>;
 }

@@ -4,7 +4,8 @@
  * Exports: createDemoService (DemoServiceOptions), demoService, DemoService, CREDENTIALS,
  * UNKNOWN_SPECIES, isPortableText, and the chat broker seam (Broker, ChatMessage,
  * createMemoryBroker, MemoryBroker, MemoryBrokerOptions, MemoryBrokerStats,
- * DEFAULT_MAX_BYTES, messageBytes).
+ * DEFAULT_MAX_BYTES, messageBytes), and the Redis Streams broker (createRedisBroker,
+ * RedisBroker, RedisBrokerOptions, redactUrl; see docs/scaling.md).
  */
 
 export {
@@ -17,6 +18,12 @@ export {
   type MemoryBrokerStats,
   messageBytes,
 } from './broker.js';
+export {
+  createRedisBroker,
+  type RedisBroker,
+  type RedisBrokerOptions,
+  redactUrl,
+} from './redis-broker.js';
 export {
   CREDENTIALS,
   chatMessage,

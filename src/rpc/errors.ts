@@ -29,6 +29,11 @@ export const Code = {
    */
   EventsLost: -32002,
   /**
+   * A backing service the procedure needs is unavailable (the chat's Redis is down or
+   * unreachable): the call did not run; try again later. Other procedures still work.
+   */
+  Unavailable: -32004,
+  /**
    * The caller is not authenticated: it sent no credential, or a wrong one. Over HTTP
    * this is status 401 with `WWW-Authenticate`; on a connection, a reply to
    * `rpc.authenticate` or to a call made before it (5 failed attempts close the connection).

@@ -28,6 +28,13 @@ export const Code = {
    * by itself), or the subscription cannot resume at all (its events have no ids).
    */
   EventsLost: -32002,
+  /**
+   * The server received the call but did not run it, because it is shutting down (it
+   * sent `rpc.goaway`): safe to send again, to any procedure, on another connection.
+   * The message client does so by itself (`retryNotExecuted`); `data.reason` is the
+   * goaway's reason (e.g. `shutdown`).
+   */
+  NotExecuted: -32003,
 } as const;
 
 /** ReservedCode is the union of the reserved code values. */

@@ -4,7 +4,7 @@
  * line in `src/transport/index.ts`.
  */
 import type { RpcError } from '../rpc/errors.js';
-import type { Call, Id, Params, Push, Reply } from '../rpc/message.js';
+import type { Call, Id, Params, Reply, ServerPush } from '../rpc/message.js';
 import type { Registry } from '../rpc/registry.js';
 
 /** Limits bound what one peer can make the server hold. Every field has a default. */
@@ -162,6 +162,13 @@ export interface ClientOptions {
    * server); `false` turns it off. Defaults to `{}`: the defaults of {@link HeartbeatOptions}.
    */
   readonly heartbeat?: HeartbeatOptions | false;
+  /**
+   * How many times a call answered -32003 (`Code.NotExecuted`: the server was shutting
+   * down and did not run it) is sent again by itself, on the next connection (HTTP:
+   * after a short delay), within the call's own deadline. Safe for any procedure: the
+   * call never ran. 0 turns it off. Defaults to 2 (HTTP: 1).
+   */
+  readonly retryNotExecuted?: number;
 }
 
 /**
@@ -402,11 +409,18 @@ export type FrameBytes = Uint8Array | readonly Uint8Array[];
  */
 export interface ServerCodec<In = Uint8Array, Out = FrameBytes> {
   decode(message: In, limits: Limits): Incoming;
+  /**
+   * peekId reads only the id of a request, without decoding the rest: a draining
+   * session answers a call it will not run (-32003) from the id alone. Undefined when
+   * the message is not a single request with an id, or the codec cannot tell (the
+   * session then decodes it). Optional; never throws.
+   */
+  peekId?(message: In): Id | undefined;
   encodeReply(reply: Reply): Out;
   /** encodeBatch is needed only by protocols whose `decode` yields batches. */
   encodeBatch?(replies: readonly Reply[]): Out;
   /** encodePush is needed only where the protocol carries server push. */
-  encodePush?(push: Push): Out;
+  encodePush?(push: ServerPush): Out;
 }
 
 /**
@@ -416,14 +430,14 @@ export interface ServerCodec<In = Uint8Array, Out = FrameBytes> {
  */
 export interface StreamServerCodec extends ServerCodec<Uint8Array, FrameBytes> {
   createFramer(limits: Limits): Framer;
-  encodePush(push: Push): FrameBytes;
+  encodePush(push: ServerPush): FrameBytes;
 }
 
 /** ClientIncoming is what a client does with one decoded message. */
 export type ClientIncoming =
   | { readonly kind: 'reply'; readonly reply: Reply }
   | { readonly kind: 'batch'; readonly replies: readonly Reply[] }
-  | { readonly kind: 'push'; readonly push: Push }
+  | { readonly kind: 'push'; readonly push: ServerPush }
   /** A message the client cannot use; `id` when it names a pending call (which then fails). */
   | { readonly kind: 'invalid'; readonly message: string; readonly id?: Id };
 

@@ -146,7 +146,13 @@ export interface ClientOptions {
   readonly timeout?: number;
   /** Largest reply accepted, in bytes. Defaults to 64 MiB. */
   readonly maxMessageBytes?: number;
-  /** Events kept per subscription before the oldest is dropped. Defaults to 1024. */
+  /**
+   * Events a subscription holds for an application that does not read them. Nothing is
+   * dropped past it: a stream whose events have ids is stopped on the server and, once
+   * the application has read half of what waits, resumes after the last event it holds;
+   * one without ids ends, after what it holds, with -32002 (`data.reason: 'overflow'`).
+   * Defaults to 1024.
+   */
   readonly subscriptionBuffer?: number;
   /** TLS settings for `https:`, `wss:`, `jsonrpc+tls:`, `msgpack+tls:` and the other secure URLs. */
   readonly tls?: ClientTlsOptions;

@@ -33,6 +33,7 @@ import type {
   OutgoingCall,
   RemoteSubscription,
   Settled,
+  StateChange,
 } from './types.js';
 
 /** MessageClientInit says how to reach the server and how to speak. */
@@ -92,7 +93,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     return this.#state.state;
   }
 
-  onState(listener: (state: ConnectionState) => void): () => void {
+  onState(listener: (state: ConnectionState, why?: StateChange) => void): () => void {
     return this.#state.add(listener);
   }
 
@@ -339,6 +340,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     link.retire(this.pending.ids());
     this.pending.forgetStreams();
     for (const stream of this.#streams) stream.detach();
+    this.#state.set('reconnecting', 'goaway');
     this.#dial();
   }
 

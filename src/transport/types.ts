@@ -216,6 +216,9 @@ export interface HeartbeatOptions {
  */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/** StateChange says why a connection state changed, when it was not a failure: `goaway` (the server is shutting down). */
+export type StateChange = 'goaway';
+
 /**
  * ClientTlsOptions configure a client's TLS. The server's certificate is verified
  * against the system's CAs (or `ca`) and the URL's host name unless
@@ -302,8 +305,10 @@ export interface ClientTransport {
   /**
    * onState calls `listener` with each new state, on the turn it changes, until the
    * returned function is called; present where `state` is. A listener must not throw.
+   * `why` says what caused a change when it was not a failure: `goaway` when the
+   * server said it is going away (`rpc.goaway`) and the client moves to a new connection.
    */
-  onState?(listener: (state: ConnectionState) => void): () => void;
+  onState?(listener: (state: ConnectionState, why?: StateChange) => void): () => void;
 }
 
 /**

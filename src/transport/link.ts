@@ -90,6 +90,25 @@ export class Link<In, Out> implements ConnectionEvents<In, Out> {
     this.conn?.end();
   }
 
+  /**
+   * shutdown abandons the link (the client is closing), waits for its dial, and ends
+   * the connection gracefully — destroyed if it has not closed within a second.
+   */
+  async shutdown(): Promise<void> {
+    this.abandon();
+    await this.ready.catch(() => {});
+    const conn = this.conn;
+    if (conn === undefined) return;
+    await new Promise<void>((resolve) => {
+      this.whenClosed = resolve;
+      conn.end();
+      setTimeout(() => {
+        conn.destroy();
+        resolve();
+      }, 1000).unref();
+    });
+  }
+
   /** abandon stops the link without telling the client (the client is closing). */
   abandon(): void {
     this.#gone = true;

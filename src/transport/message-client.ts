@@ -23,6 +23,7 @@ import {
   resolveReconnect,
   StateListeners,
 } from './reconnect.js';
+import { Retiring } from './retiring.js';
 import type {
   CallOptions,
   ClientCodec,
@@ -58,7 +59,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   /** How many times a -32003 (not executed) call is sent again. */
   readonly #retryNotExecuted: number;
   /** Connections the server said `rpc.goaway` on, still answering calls in flight. */
-  readonly #retiring = new Set<Link<In, Out>>();
+  readonly #retiring = new Retiring<In, Out>();
   readonly #reconnect: ReconnectPolicy | undefined;
   readonly #heartbeat: HeartbeatPolicy | undefined;
   readonly #backoff: Backoff | undefined;
@@ -176,24 +177,8 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     this.#conn = undefined;
     this.#state.set('closed');
     this.#failEverything(new TransportError('closed', `${this.protocol}: client closed`));
-    for (const old of this.#retiring) {
-      old.abandon();
-      old.conn?.destroy();
-    }
-    this.#retiring.clear();
-    if (link === undefined) return;
-    link.abandon();
-    await link.ready.catch(() => {});
-    const conn = link.conn;
-    if (conn === undefined) return;
-    await new Promise<void>((resolve) => {
-      link.whenClosed = resolve;
-      conn.end();
-      setTimeout(() => {
-        conn.destroy();
-        resolve();
-      }, 1000).unref();
-    });
+    this.#retiring.destroyAll();
+    await link?.shutdown();
   }
 
   // --- for streams --------------------------------------------------------------
@@ -272,10 +257,10 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   }
 
   lost(link: Link<In, Out>, error: Error): void {
-    if (this.#retiring.delete(link)) {
+    const left = this.#retiring.take(link);
+    if (left !== undefined) {
       // Calls still in flight on a connection the server retired: outcome unknown
       // (idempotent ones are sent once more).
-      const left = link.retiring ?? new Set<number>();
       const again = this.#outbox.again(left);
       for (const id of left) if (again?.has(id) !== true) this.pending.fail(id, error);
       if (again !== undefined && this.#conn !== undefined) {
@@ -300,7 +285,8 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     if (wasOpen) {
       // Calls in flight may or may not have run: they fail, unless marked idempotent
       // (then they are sent once more). Streams wait to be resumed.
-      this.pending.failCalls(error, this.#keepOnLoss());
+      // Those in flight on retiring connections are answered there.
+      this.pending.failCalls(error, this.#retiring.keep(this.#outbox.again()));
       this.pending.forgetStreams();
       for (const stream of this.#streams) stream.detach();
     }
@@ -336,8 +322,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     this.#link = undefined;
     this.#conn = undefined;
     this.#orphans.clear();
-    this.#retiring.add(link);
-    link.retire(this.pending.ids());
+    this.#retiring.add(link, this.pending.ids());
     this.pending.forgetStreams();
     for (const stream of this.#streams) stream.detach();
     this.#state.set('reconnecting', 'goaway');
@@ -357,16 +342,6 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     }
     this.#send(id, message);
     return true;
-  }
-
-  // Calls that survive the loss of the current connection: idempotent ones (sent
-  // again) and those in flight on retiring connections (answered there).
-  #keepOnLoss(): ReadonlySet<number> | undefined {
-    const again = this.#outbox.again();
-    if (this.#retiring.size === 0) return again;
-    const keep = new Set(again);
-    for (const old of this.#retiring) for (const id of old.retiring ?? []) keep.add(id);
-    return keep;
   }
 
   // The hot path: one check when the connection is open.

@@ -28,7 +28,7 @@ import { type Incoming, type Limits, Refused, type ServerCodec } from './types.j
 const READ_PAUSE_BYTES = 1024 * 1024;
 /** How long a connection ended for bad input lingers so its error reply is delivered. */
 const CLOSE_GRACE_MS = 1000;
-/** After a goaway: a peer with nothing in flight that sends nothing for this long is done. */
+/** After a goaway: a peer with nothing in flight that has sent nothing since, for this long, is done. */
 const GOAWAY_QUIET_MS = 500;
 
 /** SessionInit is what a session needs besides its connection. */
@@ -59,8 +59,10 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   #closed = false;
   /** Whether the peer has sent anything (a goaway goes only to a peer that has). */
   #heard = false;
-  /** Set by drain(): when the peer last sent a message (calls are now answered -32003). */
+  /** Set by drain(): since when the peer has been quiet (calls are now answered -32003). */
   #goAwayHeardAt: number | undefined;
+  /** Whether the peer has sent anything since the goaway: then only its half-close (or the deadline) ends it. */
+  #talkedAfterGoAway = false;
   /** Push waiting for the peer to read: one promise shared by every blocked stream. */
   #pushWait: { promise: Promise<void>; resolve: () => void } | undefined;
   #stallTimer: NodeJS.Timeout | undefined;
@@ -96,7 +98,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     this.#heard = true;
     const { codec, limits, registry } = this.#init;
     if (this.#goAwayHeardAt !== undefined) {
-      this.#goAwayHeardAt = performance.now();
+      this.#talkedAfterGoAway = true;
       const id = codec.peekId?.(message);
       if (id !== undefined) {
         this.#conn.send(codec.encodeReply(notRun(id)));
@@ -291,11 +293,13 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     if (this.#draining || this.#readEnded) this.#conn.end();
   }
 
-  // After a goaway: end once nothing is in flight and the peer has been quiet for
-  // GOAWAY_QUIET_MS while we were reading and it had read everything (a peer that
-  // half-closes is ended at once, by #maybeEnd).
+  // After a goaway: a peer that sends nothing more is ended once nothing is in flight
+  // and it has read everything for GOAWAY_QUIET_MS (one that does not know rpc.goaway).
+  // A peer still sending — a client whose pipeline was on its way, however slowly — is
+  // ended by its half-close (a polyrpc client's, once its calls there are answered;
+  // #maybeEnd) or by the deadline, never cut off in the middle.
   #whenQuiet(): void {
-    if (this.#closed || this.#goAwayHeardAt === undefined) return;
+    if (this.#closed || this.#goAwayHeardAt === undefined || this.#talkedAfterGoAway) return;
     // Not reading (input paused) or not yet read (output queued) is not quiet.
     if (this.#paused || this.#conn.buffered > 0) this.#goAwayHeardAt = performance.now();
     const wait = this.#goAwayHeardAt + GOAWAY_QUIET_MS - performance.now();

@@ -18,7 +18,9 @@ import { quiet } from './helpers.js';
 
 afterAll(() => killAll());
 
-const PER_CONNECTION = process.env.POLYRPC_SOAK === '1' ? 200 : 12;
+// POLYRPC_GOAWAY_CALLS sets it for a measurement (docs/reliability.md).
+const PER_CONNECTION =
+  Number(process.env.POLYRPC_GOAWAY_CALLS) || (process.env.POLYRPC_SOAK === '1' ? 200 : 12);
 const PAYLOAD = 'x'.repeat(1024 * 1024);
 
 async function startServe(args: readonly string[]): Promise<{ proc: Spawned; lines: string[] }> {

@@ -8,7 +8,7 @@
  * Exports: createMessageClient, MessageClientInit.
  */
 import { Code } from '../rpc/errors.js';
-import { type Push, PushMethod, type Reply, type ServerPush } from '../rpc/message.js';
+import { PushMethod, type Reply, type ServerPush } from '../rpc/message.js';
 import { ClientStream, type StreamOwner } from './client-stream.js';
 import type { MessageConnection } from './connection.js';
 import { ResponseError, TransportError } from './errors.js';

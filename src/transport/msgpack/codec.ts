@@ -8,7 +8,6 @@ import {
   goAwayFrom,
   type Id,
   type Params,
-  type Push,
   PushMethod,
   type Reply,
   type ServerPush,

@@ -78,5 +78,6 @@ export {
   type ReconnectOptions,
   type RemoteSubscription,
   type Settled,
+  type StateChange,
   type StreamBinding,
 } from './transport/types.js';

@@ -6,7 +6,12 @@
 import { createInterface } from 'node:readline';
 import { Code, RpcError } from '../rpc/errors.js';
 import { TransportError } from '../transport/errors.js';
-import type { ClientTransport, ConnectionState, RemoteSubscription } from '../transport/types.js';
+import type {
+  ClientTransport,
+  ConnectionState,
+  RemoteSubscription,
+  StateChange,
+} from '../transport/types.js';
 import { Exit, FatalError, milliseconds, parse, parseUrl, UsageError } from './args.js';
 import { clock } from './format.js';
 import { failureLine, openTransport, rpcErrorLine, TOKEN_HELP } from './remote.js';
@@ -152,11 +157,11 @@ async function chat(transport: ClientTransport, room: string, nick: string, url:
           } catch (err) {
             if (stopping || !(err instanceof RpcError) || err.code !== Code.EventsLost) throw err;
             // The server no longer has what came after lastId (it restarted, or trimmed
-            // its history): say so, and carry on from what it has now.
+            // its history): say so, and carry on with everything it still has — all of
+            // it newer than what was shown (ids are never reused), so none is repeated.
             process.stderr.write(`polyrpc chat: ${err.message}; some messages were lost\n`);
             lastId = 0;
-            await skip();
-            sub = await subscribe(transport, room, lastId);
+            sub = await subscribe(transport, room, 0);
           }
         }
       })().catch(fail);
@@ -249,8 +254,12 @@ async function chat(transport: ClientTransport, room: string, nick: string, url:
 
 // sayState tells the user the connection dropped and came back (the client
 // reconnects and resumes the subscription by itself).
-function sayState(state: ConnectionState): void {
-  if (state === 'reconnecting') process.stderr.write('polyrpc chat: connection lost; reconnecting\n');
+function sayState(state: ConnectionState, why?: StateChange): void {
+  if (state === 'reconnecting' && why === 'goaway')
+    process.stderr.write(
+      'polyrpc chat: the server is going away (shutting down); moving to a new connection\n',
+    );
+  else if (state === 'reconnecting') process.stderr.write('polyrpc chat: connection lost; reconnecting\n');
   else if (state === 'open') process.stderr.write('polyrpc chat: reconnected\n');
 }
 

@@ -72,8 +72,9 @@ ${AUTH_HELP}
                           than one, the demo chat needs --redis
   -h, --help              show this help
 
-On SIGINT/SIGTERM it stops accepting, lets calls in flight finish (up to 3 s),
-closes every connection and exits 0. A second signal exits at once.
+On SIGINT/SIGTERM it stops accepting, tells clients it is going away (rpc.goaway),
+lets calls in flight finish, answers new calls -32003 (not executed: safe to
+retry), closes each connection once its client is done (up to 3 s) and exits 0. A second signal exits at once.
 
 Examples:
   polyrpc serve

@@ -6,7 +6,12 @@
 import { Code, RpcError } from '../rpc/errors.js';
 import { createQueue } from '../rpc/queue.js';
 
-/** ChatMessage is one stored message. `id` increases within a room. */
+/**
+ * ChatMessage is one stored message. `id` is a positive safe integer that increases by
+ * one within a room. A broker never gives one id to two different messages of a room,
+ * not even across a restart (the memory broker: see `MemoryBrokerOptions.idBase`), so
+ * an id a subscriber resumes from always means the same message or a gap.
+ */
 export interface ChatMessage {
   readonly id: number;
   readonly room: string;
@@ -57,9 +62,19 @@ export interface MemoryBrokerOptions {
   readonly subscriberBuffer?: number;
   /**
    * Rooms kept; past this the least recently used room without subscribers is
-   * forgotten entirely (its ids start again at 1). Defaults to 10000.
+   * forgotten entirely (made again, it numbers from a new base). Defaults to 10000.
    */
   readonly maxRooms?: number;
+  /**
+   * Where a new room's ids start: its first message gets `idBase + 1`. Defaults to the
+   * time the room is made, `Date.now() × 1000`: a room made again — by a restarted
+   * process, which has forgotten everything, or after `maxRooms` evicted it — numbers
+   * above every id it gave before (unless it averaged more than 1,000 messages per ms,
+   * or the clock went back), so a subscriber resuming after an old id gets the gap
+   * signal (-32002) instead of other messages under the same ids. Ids stay safe
+   * integers until the year 2255. Give 0 to number every room from 1.
+   */
+  readonly idBase?: number;
   /**
    * Bytes of messages kept across all rooms, as {@link messageBytes} estimates them.
    * Past it the oldest messages of the least recently used rooms go first. Defaults
@@ -113,6 +128,8 @@ function own(s: string): string {
 
 interface Room {
   readonly name: string;
+  /** The id before the room's first message. */
+  readonly base: number;
   lastId: number;
   /** Kept messages are `messages[head..]`; the prefix is compacted away now and then. */
   messages: ChatMessage[];
@@ -126,6 +143,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
   const subscriberBuffer = options.subscriberBuffer ?? 256;
   const maxRooms = options.maxRooms ?? 10_000;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const idBase = options.idBase;
   // Both maps iterate least recently used first (a use re-inserts the room). `stocked`
   // holds only rooms with messages, so eviction finds its victim at the front.
   const rooms = new Map<string, Room>();
@@ -173,7 +191,8 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
         }
       }
     }
-    r = { name: own(name), lastId: 0, messages: [], head: 0, subscribers: new Set() };
+    const base = idBase ?? Date.now() * 1000;
+    r = { name: own(name), base, lastId: base, messages: [], head: 0, subscribers: new Set() };
     rooms.set(r.name, r);
     return r;
   };
@@ -248,18 +267,20 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
   };
 }
 
-// The stored messages after `afterId`, or EventsLost when some of them are gone.
+// The stored messages after `afterId` (0: from the room's first), or EventsLost when
+// some of them are gone — or were never this room's (an id from before a restart).
 function resumable(r: Room, afterId: number, historyLimit: number): ChatMessage[] {
   const kept = r.messages.length > historyLimit ? r.messages.slice(-historyLimit) : r.messages;
   const oldest = kept[0]?.id ?? r.lastId + 1;
-  if (afterId > r.lastId || afterId < oldest - 1) {
+  const after = afterId === 0 ? r.base : afterId;
+  if (after > r.lastId || after < oldest - 1) {
     throw new RpcError(
       Code.EventsLost,
       `chat: messages after id ${afterId} are no longer kept (oldest kept ${oldest}, last ${r.lastId})`,
       { data: { reason: 'trimmed', afterId } },
     );
   }
-  return kept.filter((m) => m.id > afterId);
+  return kept.filter((m) => m.id > after);
 }
 
 async function* replayThenLive(

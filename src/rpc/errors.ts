@@ -29,6 +29,13 @@ export const Code = {
    */
   EventsLost: -32002,
   /**
+   * The server received the call but did not run it, because it is shutting down (it
+   * sent `rpc.goaway`): safe to send again, to any procedure, on another connection.
+   * The message client does so by itself (`retryNotExecuted`); `data.reason` is the
+   * goaway's reason (e.g. `shutdown`).
+   */
+  NotExecuted: -32003,
+  /**
    * A backing service the procedure needs is unavailable (the chat's Redis is down or
    * unreachable): the call did not run; try again later. Other procedures still work.
    */

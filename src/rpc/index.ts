@@ -23,7 +23,16 @@ export {
   xmlRpcType,
 } from './introspection.js';
 // Messages
-export type { Call, Id, Params as WireParams, Push, Reply, SubscriptionId } from './message.js';
+export type {
+  Call,
+  GoAway,
+  Id,
+  Params as WireParams,
+  Push,
+  Reply,
+  ServerPush,
+  SubscriptionId,
+} from './message.js';
 export { PushMethod } from './message.js';
 export { createQueue, type Queue, type QueueOptions } from './queue.js';
 // Registry

@@ -1,6 +1,6 @@
 /**
  * The neutral, protocol-free messages that every codec decodes to and encodes from.
- * Only types live here.
+ * Only types, the reserved method names and the reading of `rpc.goaway` live here.
  */
 import type { RpcError } from './errors.js';
 
@@ -42,6 +42,26 @@ export type Push =
     }
   | { readonly kind: 'end'; readonly subscription: SubscriptionId; readonly error?: RpcError };
 
+/** ServerPush is any server-initiated message: a subscription's {@link Push}, or the connection's {@link GoAway}. */
+export type ServerPush = Push | GoAway;
+
+/**
+ * GoAway tells a client that the server is closing this connection (it is shutting
+ * down), the way HTTP/2's GOAWAY does: calls it has started are still answered, calls
+ * it receives from now on are answered -32003 (`Code.NotExecuted`) without running,
+ * subscriptions on the connection are stopped (without an `end`), and the connection
+ * closes once the client half-closes, or has nothing in flight and stays quiet for a
+ * short grace, or at the latest after `deadlineMs`. The client should move to a new
+ * connection. On the wire: `rpc.goaway [reason, deadlineMs]`.
+ */
+export interface GoAway {
+  readonly kind: 'goaway';
+  /** Why, e.g. `shutdown`. */
+  readonly reason: string;
+  /** The most the server waits before closing the connection, in ms from when it was sent. */
+  readonly deadlineMs: number;
+}
+
 /** Method names reserved for the subscription exchange on connection-oriented protocols. */
 export const PushMethod = {
   /**
@@ -72,4 +92,17 @@ export const PushMethod = {
    * middleware or a log line. Five refusals close the connection.
    */
   Authenticate: 'rpc.authenticate',
+  /**
+   * Server → client notification that the connection is going away (see {@link GoAway}):
+   * params `[reason, deadlineMs]`.
+   */
+  GoAway: 'rpc.goaway',
 } as const;
+
+/** goAwayFrom reads the params of an `rpc.goaway` notification; undefined when they are not `[string, number ≥ 0]`. */
+export function goAwayFrom(params: unknown): GoAway | undefined {
+  if (!Array.isArray(params)) return undefined;
+  const [reason, deadlineMs] = params as unknown[];
+  if (typeof reason !== 'string' || typeof deadlineMs !== 'number' || !(deadlineMs >= 0)) return undefined;
+  return { kind: 'goaway', reason, deadlineMs };
+}

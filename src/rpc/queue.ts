@@ -11,6 +11,8 @@ export interface QueueOptions {
   readonly onDrop?: (dropped: number) => void;
   /** Called once when the consumer stops (break, return, or end). */
   readonly onClose?: () => void;
+  /** Called each time the consumer takes a buffered item, with the number still buffered. */
+  readonly onTake?: (size: number) => void;
 }
 
 /** Queue is the producer side plus the consumer's async iterator. */
@@ -90,6 +92,7 @@ export function createQueue<T>(options: QueueOptions = {}): Queue<T> {
       if (head < items.length) {
         const value = items[head] as T;
         items[head++] = undefined as T;
+        options.onTake?.(items.length - head);
         return Promise.resolve({ value, done: false });
       }
       if (ended) {

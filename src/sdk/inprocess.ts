@@ -114,7 +114,7 @@ const clientCodec: ClientCodec<ClientIncoming, ToServer> = {
 
 /** InProcessOptions configure {@link createInProcessTransport}. */
 export interface InProcessOptions extends RegistryOptions {
-  /** Events kept per subscription before the oldest is dropped. Defaults to 1024. */
+  /** Events a subscription holds for an application that does not read them (see `ClientOptions.subscriptionBuffer`). Defaults to 1024. */
   readonly subscriptionBuffer?: number;
   /** Default per-call timeout in ms; 0 means none. Defaults to 30000. */
   readonly timeout?: number;

@@ -18,6 +18,7 @@ import type {
   OutgoingCall,
   RemoteSubscription,
   Settled,
+  StateChange,
 } from '../transport/types.js';
 import type { BatchItem, Client } from './types.js';
 
@@ -184,7 +185,8 @@ export function createProxy<S>(transport: ClientTransport, options?: CallOptions
     $with: (more: CallOptions) => createProxy<S>(transport, { ...options, ...more }),
     $close: () => transport.close(),
     $transport: transport,
-    $onState: (listener: (state: ConnectionState) => void) => transport.onState?.(listener) ?? noop,
+    $onState: (listener: (state: ConnectionState, why?: StateChange) => void) =>
+      transport.onState?.(listener) ?? noop,
     $batch: async (build: (b: unknown) => readonly BatchItem<unknown>[]) => {
       const items = build(rootProxy(record, {}));
       const calls: OutgoingCall[] = items.map((i) => ({ method: i.method, params: i.params }));

@@ -20,6 +20,7 @@ import type {
   ConnectionState,
   RemoteSubscription,
   Settled,
+  StateChange,
 } from '../transport/types.js';
 
 /**
@@ -90,9 +91,10 @@ export interface ClientControls<S> {
   readonly $state: ConnectionState;
   /**
    * $onState calls `listener` with each new connection state (e.g. to show
-   * "reconnecting…") and returns the function that stops it. On HTTP it never calls.
+   * "reconnecting…") and returns the function that stops it; `why` is `goaway` when the
+   * server said it is going away. On HTTP it never calls.
    */
-  $onState(listener: (state: ConnectionState) => void): () => void;
+  $onState(listener: (state: ConnectionState, why?: StateChange) => void): () => void;
 }
 
 /**

@@ -45,6 +45,9 @@ export class ClientStream implements StreamTarget {
   #done = false;
   /** Cut off by a lost connection (accepted or not): to be opened on the next one. */
   #cutOff = false;
+  /** The application fell `capacity` events behind: stopped on the server until it catches up. */
+  #overflowed = false;
+  readonly #capacity: number;
   readonly queue: Queue<unknown>;
   readonly subscription: RemoteSubscription<unknown>;
   #accept!: () => void;
@@ -56,7 +59,13 @@ export class ClientStream implements StreamTarget {
     readonly options: CallOptions | undefined,
     capacity: number,
   ) {
-    this.queue = createQueue<unknown>({ capacity, onClose: () => this.#closed() });
+    this.#capacity = Math.max(1, capacity);
+    // The queue itself never drops: past `capacity` the stream stops (see push).
+    this.queue = createQueue<unknown>({
+      capacity: Number.POSITIVE_INFINITY,
+      onClose: () => this.#closed(),
+      onTake: (size) => this.#taken(size),
+    });
     const ready = new Promise<void>((resolve, reject) => {
       this.#accept = resolve;
       this.#refuse = reject;
@@ -66,12 +75,17 @@ export class ClientStream implements StreamTarget {
 
   /** detached says the stream waits for a connection to be re-opened on. */
   get detached(): boolean {
-    return this.#cutOff && !this.#done;
+    return this.#cutOff && !this.#done && !this.#overflowed;
   }
 
   // --- StreamTarget (pushes routed by PendingCalls) --------------------------
 
   push(event: unknown, eventId?: unknown): void {
+    if (this.#overflowed) return;
+    if (this.queue.size >= this.#capacity) {
+      this.#overflow();
+      return;
+    }
     if (eventId !== undefined) this.lastEventId = eventId;
     this.queue.push(event);
   }
@@ -101,9 +115,13 @@ export class ClientStream implements StreamTarget {
       : this.call;
     // A resubscription waits as long as it takes: the heartbeat bounds a dead peer.
     const options = this.#accepted ? { timeout: 0 } : this.options;
+    // Accepted here, synchronously: events that follow in the same read may fill the
+    // buffer before any promise callback runs.
     const onReply = (reply: Reply): void => {
       if (attempt !== this.#attempt || !reply.ok || typeof reply.result !== 'number') return;
       this.subId = reply.result;
+      this.#accepted = true;
+      this.#accept();
       this.owner.pending.openStream(this.subId, this);
       if (this.#done) this.#unsubscribe();
     };
@@ -115,10 +133,6 @@ export class ClientStream implements StreamTarget {
           this.#finish(
             new ResponseError(`${this.owner.protocol}: ${this.call.method} did not return a subscription id`),
           );
-        else {
-          this.#accepted = true;
-          this.#accept();
-        }
       },
       (error: unknown) => {
         if (attempt !== this.#attempt) return;
@@ -137,6 +151,35 @@ export class ClientStream implements StreamTarget {
     this.subId = undefined;
     this.#attempt++;
     this.#cutOff = true;
+  }
+
+  // The application has not read `capacity` events. Nothing is dropped: the server
+  // stops sending (rpc.unsubscribe), and once the application has read half of what
+  // waits, the stream resubscribes after the last event it queued. A stream whose
+  // events have no ids cannot do that: it ends, after what it holds, with -32002
+  // (`data.reason: 'overflow'`).
+  #overflow(): void {
+    const resumable = this.owner.resuming && this.lastEventId !== undefined;
+    this.#attempt++; // the reply of an opening still on the way is ignored
+    this.#unsubscribe();
+    this.subId = undefined;
+    if (resumable) {
+      this.#overflowed = true;
+      return;
+    }
+    this.#finish(
+      new RpcError(
+        Code.EventsLost,
+        `${this.owner.protocol}: the application fell ${this.#capacity} events behind and the subscription cannot resume (its events have no ids)`,
+        { data: { reason: 'overflow' } },
+      ),
+    );
+  }
+
+  #taken(size: number): void {
+    if (!this.#overflowed || this.#done || size > this.#capacity / 2) return;
+    this.#overflowed = false;
+    this.open();
   }
 
   /** fail ends the stream with `error` (the client closed, or will not reconnect). */

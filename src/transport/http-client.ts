@@ -7,7 +7,9 @@
  * route) is `TransportError('connect')` and the call never reached the server. Any
  * other failure before the answer is complete is `TransportError('closed')`: the
  * outcome is unknown, and the call is sent again — once — only when the caller marked
- * it `idempotent`. Nothing is ever resent silently.
+ * it `idempotent`. Nothing is ever resent silently — except a call the server
+ * answered -32003 (`Code.NotExecuted`: it did not run it), which is sent once more
+ * after 250 ms (`retryNotExecuted`).
  *
  * Why undici and not node:http: a call through `http.request` builds a ClientRequest,
  * an IncomingMessage, their listeners and a socket assignment per call; undici's
@@ -18,6 +20,7 @@
  * @internal
  */
 import { Pool } from 'undici';
+import { Code } from '../rpc/errors.js';
 import { hostForUrl, hostOf, portOf } from './address.js';
 import { authorizationHeader, resolveAuth } from './client-auth.js';
 import { ResponseError, TransportError } from './errors.js';
@@ -35,6 +38,8 @@ import type {
 
 /** Connections kept per host; calls beyond this queue in the pool. */
 const MAX_SOCKETS = 64;
+/** Wait before sending again a call answered -32003 (the server was shutting down), in ms. */
+const NOT_EXECUTED_DELAY_MS = 250;
 
 /** HttpClientInit says where to POST and how to speak. */
 export interface HttpClientInit {
@@ -78,6 +83,24 @@ export function createHttpTransport(init: HttpClientInit): ClientTransport {
     url.pathname === '' || url.pathname === '/' ? init.defaultPath : `${url.pathname}${url.search}`;
   const pending = new PendingCalls(protocol, init.options?.timeout ?? 30_000);
   const notifications = new Map<Exchange, { resolve: () => void; reject: (e: Error) => void }>();
+  const retryNotExecuted = Math.max(0, init.options?.retryNotExecuted ?? 1);
+
+  // A -32003 answer: the server did not run the call (it is shutting down), so it is
+  // sent again after a short delay (a restarted or other instance may take it), within
+  // its deadline, `retryNotExecuted` times at most.
+  const resendLater = (x: Exchange, id: number): boolean => {
+    const call = pending.resendable(id, retryNotExecuted);
+    if (call === undefined) return false;
+    setTimeout(() => {
+      if (!pending.has(id) || client.closed) return;
+      try {
+        client.send(new Exchange(client, [id], false, codec.encodeCall(id, call), x.idempotent));
+      } catch (err) {
+        pending.fail(id, asError(err));
+      }
+    }, NOT_EXECUTED_DELAY_MS);
+    return true;
+  };
 
   const client: ExchangeOwner = {
     protocol,
@@ -120,7 +143,8 @@ export function createHttpTransport(init: HttpClientInit): ClientTransport {
           id,
           new ResponseError(`${protocol}: reply id ${JSON.stringify(reply.id)} does not match ${id}`),
         );
-      else pending.settle(reply);
+      else if (reply.ok || reply.error.code !== Code.NotExecuted || !resendLater(x, id))
+        pending.settle(reply);
     } else if (incoming.kind === 'batch') {
       for (const reply of incoming.replies) pending.settle(reply);
       const missing = new ResponseError(`${protocol}: the batch reply has no answer for some calls`);
@@ -146,7 +170,10 @@ export function createHttpTransport(init: HttpClientInit): ClientTransport {
       const no = refused(options);
       if (no !== undefined) return Promise.reject(no);
       let x: Exchange | undefined;
-      const { id, promise } = pending.add(options, { cancel: (e) => x?.abort(e) });
+      const { id, promise } = pending.add(options, {
+        cancel: (e) => x?.abort(e),
+        call: retryNotExecuted > 0 ? call : undefined,
+      });
       try {
         x = new Exchange(client, [id], false, codec.encodeCall(id, call), options?.idempotent === true);
       } catch (err) {

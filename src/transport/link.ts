@@ -17,7 +17,7 @@ export interface LinkOwner<In, Out> {
   /** Where the server is, for messages. */
   readonly where: string;
   decode(message: In): ClientIncoming;
-  incoming(incoming: ClientIncoming): void;
+  incoming(incoming: ClientIncoming, link: Link<In, Out>): void;
   /** opened: the connection is up; send what waits. */
   opened(link: Link<In, Out>): void;
   /** lost: the link is gone (failed to connect, broken, closed, dead); fail what it carried. */
@@ -33,6 +33,11 @@ export interface LinkOwner<In, Out> {
 export class Link<In, Out> implements ConnectionEvents<In, Out> {
   conn: MessageConnection<In, Out> | undefined;
   heard = false;
+  /**
+   * Set when the server said `rpc.goaway`: the calls still in flight on it (their
+   * replies come here), and nothing new is sent on it. Undefined while current.
+   */
+  retiring: Set<number> | undefined;
   /** Set by every message; the heartbeat clears it each round. */
   #heardSinceTick = false;
   #missed = 0;
@@ -67,6 +72,43 @@ export class Link<In, Out> implements ConnectionEvents<In, Out> {
     this.ready.catch(() => {});
   }
 
+  /**
+   * retire marks the link as going away with `inFlight` still to be answered on it; it
+   * half-closes once they are (at once when there are none). Its heartbeat stops: the
+   * server's drain deadline bounds it.
+   */
+  retire(inFlight: Iterable<number>): void {
+    this.#stopHeartbeat();
+    this.retiring = new Set(inFlight);
+    if (this.retiring.size === 0) this.conn?.end();
+  }
+
+  /** answered notes that call `id` (sent on this retiring link) has its reply. */
+  answered(id: unknown): void {
+    const left = this.retiring;
+    if (left === undefined || typeof id !== 'number' || !left.delete(id) || left.size > 0) return;
+    this.conn?.end();
+  }
+
+  /**
+   * shutdown abandons the link (the client is closing), waits for its dial, and ends
+   * the connection gracefully — destroyed if it has not closed within a second.
+   */
+  async shutdown(): Promise<void> {
+    this.abandon();
+    await this.ready.catch(() => {});
+    const conn = this.conn;
+    if (conn === undefined) return;
+    await new Promise<void>((resolve) => {
+      this.whenClosed = resolve;
+      conn.end();
+      setTimeout(() => {
+        conn.destroy();
+        resolve();
+      }, 1000).unref();
+    });
+  }
+
   /** abandon stops the link without telling the client (the client is closing). */
   abandon(): void {
     this.#gone = true;
@@ -76,7 +118,7 @@ export class Link<In, Out> implements ConnectionEvents<In, Out> {
   message(message: In): void {
     this.heard = true;
     this.#heardSinceTick = true;
-    this.client.incoming(this.client.decode(message));
+    this.client.incoming(this.client.decode(message), this);
   }
 
   broken(reason: string): void {

@@ -7,7 +7,8 @@
  *
  * Exports: createMessageClient, MessageClientInit.
  */
-import { type Push, PushMethod, type Reply } from '../rpc/message.js';
+import { Code } from '../rpc/errors.js';
+import { PushMethod, type Reply, type ServerPush } from '../rpc/message.js';
 import { authenticateParams, type ResolvedAuth } from './client-auth.js';
 import { ClientStream, type StreamOwner } from './client-stream.js';
 import type { MessageConnection } from './connection.js';
@@ -23,6 +24,7 @@ import {
   resolveReconnect,
   StateListeners,
 } from './reconnect.js';
+import { Retiring } from './retiring.js';
 import type {
   CallOptions,
   ClientCodec,
@@ -33,6 +35,7 @@ import type {
   OutgoingCall,
   RemoteSubscription,
   Settled,
+  StateChange,
 } from './types.js';
 
 /** MessageClientInit says how to reach the server and how to speak. */
@@ -56,6 +59,10 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   /** batch is present only where the codec has batches. */
   readonly batch?: (calls: readonly OutgoingCall[], options?: CallOptions) => Promise<Settled[]>;
   readonly #bufferSize: number;
+  /** How many times a -32003 (not executed) call is sent again. */
+  readonly #retryNotExecuted: number;
+  /** Connections the server said `rpc.goaway` on, still answering calls in flight. */
+  readonly #retiring = new Retiring<In, Out>();
   readonly #reconnect: ReconnectPolicy | undefined;
   readonly #heartbeat: HeartbeatPolicy | undefined;
   readonly #backoff: Backoff | undefined;
@@ -78,6 +85,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     this.where = init.where;
     this.pending = new PendingCalls(init.protocol, init.options?.timeout ?? 30_000);
     this.#bufferSize = init.options?.subscriptionBuffer ?? 1024;
+    this.#retryNotExecuted = Math.max(0, init.options?.retryNotExecuted ?? 2);
     this.#reconnect = resolveReconnect(init.options);
     this.#heartbeat = resolveHeartbeat(init.options);
     this.#backoff = this.#reconnect && new Backoff(this.#reconnect);
@@ -89,7 +97,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     return this.#state.state;
   }
 
-  onState(listener: (state: ConnectionState) => void): () => void {
+  onState(listener: (state: ConnectionState, why?: StateChange) => void): () => void {
     return this.#state.add(listener);
   }
 
@@ -106,7 +114,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   call(call: OutgoingCall, options?: CallOptions): Promise<unknown> {
     const refused = this.#refused(options);
     if (refused !== undefined) return Promise.reject(refused);
-    const { id, promise } = this.pending.add(options);
+    const { id, promise } = this.pending.add(options, this.#retryNotExecuted > 0 ? { call } : undefined);
     let message: Out;
     try {
       message = this.init.codec.encodeCall(id, call);
@@ -172,19 +180,8 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     this.#conn = undefined;
     this.#state.set('closed');
     this.#failEverything(new TransportError('closed', `${this.protocol}: client closed`));
-    if (link === undefined) return;
-    link.abandon();
-    await link.ready.catch(() => {});
-    const conn = link.conn;
-    if (conn === undefined) return;
-    await new Promise<void>((resolve) => {
-      link.whenClosed = resolve;
-      conn.end();
-      setTimeout(() => {
-        conn.destroy();
-        resolve();
-      }, 1000).unref();
-    });
+    this.#retiring.destroyAll();
+    await link?.shutdown();
   }
 
   // --- for streams --------------------------------------------------------------
@@ -221,19 +218,25 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     return this.init.codec.decode(message);
   }
 
-  incoming(incoming: ClientIncoming): void {
+  incoming(incoming: ClientIncoming, link: Link<In, Out>): void {
     switch (incoming.kind) {
       case 'reply': {
         const reply = incoming.reply;
+        if (link.retiring !== undefined) link.answered(reply.id);
         if (reply.id === null && !reply.ok) this.#unaddressed(reply.error);
-        else this.pending.settle(reply);
+        else if (reply.ok || reply.error.code !== Code.NotExecuted || !this.#resend(reply.id))
+          this.pending.settle(reply);
         break;
       }
       case 'batch':
-        for (const reply of incoming.replies) this.pending.settle(reply);
+        for (const reply of incoming.replies) {
+          if (link.retiring !== undefined) link.answered(reply.id);
+          this.pending.settle(reply);
+        }
         break;
       case 'push':
-        this.#push(incoming.push);
+        // A retiring connection's streams were moved: what still comes on it is resent there.
+        if (link.retiring === undefined) this.#push(incoming.push, link);
         break;
       case 'invalid': {
         const error = new ResponseError(`${this.protocol}: ${incoming.message}`);
@@ -260,6 +263,18 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   }
 
   lost(link: Link<In, Out>, error: Error): void {
+    const left = this.#retiring.take(link);
+    if (left !== undefined) {
+      // Calls still in flight on a connection the server retired: outcome unknown
+      // (idempotent ones are sent once more).
+      const again = this.#outbox.again(left);
+      for (const id of left) if (again?.has(id) !== true) this.pending.fail(id, error);
+      if (again !== undefined && this.#conn !== undefined) {
+        const conn = this.#conn;
+        this.#outbox.flush((m) => conn.send(m));
+      } else if (again !== undefined && this.#link === undefined && !this.#closed) this.#scheduleRedial();
+      return;
+    }
     if (this.#link !== link) return;
     const wasOpen = this.#conn !== undefined;
     this.#link = undefined;
@@ -276,7 +291,8 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     if (wasOpen) {
       // Calls in flight may or may not have run: they fail, unless marked idempotent
       // (then they are sent once more). Streams wait to be resumed.
-      this.pending.failCalls(error, this.#outbox.again());
+      // Those in flight on retiring connections are answered there.
+      this.pending.failCalls(error, this.#retiring.keep(this.#outbox.again()));
       this.pending.forgetStreams();
       for (const stream of this.#streams) stream.detach();
     }
@@ -308,6 +324,36 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   // the calls behind it carry the refusal to their callers.
   #authenticate(auth: ResolvedAuth): void {
     this.call({ method: PushMethod.Authenticate, params: authenticateParams(auth) }).catch(() => {});
+  }
+
+  // The server is going away on `link` (rpc.goaway): nothing new goes out on it, its
+  // calls in flight are answered there, and the client moves at once to a new
+  // connection — streams resume there, -32003 calls are sent again there.
+  #goAway(link: Link<In, Out>): void {
+    if (this.#link !== link || this.#closed) return;
+    this.#link = undefined;
+    this.#conn = undefined;
+    this.#orphans.clear();
+    this.#retiring.add(link, this.pending.ids());
+    this.pending.forgetStreams();
+    for (const stream of this.#streams) stream.detach();
+    this.#state.set('reconnecting', 'goaway');
+    this.#dial();
+  }
+
+  // A -32003 reply: the call never ran, so it is sent again (bounded, within its
+  // deadline) on the current connection, or queued for the next one.
+  #resend(id: unknown): boolean {
+    const call = this.pending.resendable(id, this.#retryNotExecuted);
+    if (call === undefined || typeof id !== 'number') return false;
+    let message: Out;
+    try {
+      message = this.init.codec.encodeCall(id, call);
+    } catch {
+      return false;
+    }
+    this.#send(id, message);
+    return true;
   }
 
   // The hot path: one check when the connection is open.
@@ -376,7 +422,11 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
 
   // A push for a stream nobody reads (a subscription sent as a plain call, or one
   // just closed) is not left to flow into the void: the server is asked, once, to stop.
-  #push(push: Push): void {
+  #push(push: ServerPush, link: Link<In, Out>): void {
+    if (push.kind === 'goaway') {
+      this.#goAway(link);
+      return;
+    }
     if (this.pending.push(push) || push.kind !== 'event') return;
     const id = push.subscription;
     if (this.#orphans.has(id)) return;

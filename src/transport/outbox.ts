@@ -51,17 +51,27 @@ export class Outbox<Out> {
   }
 
   /**
-   * again puts the idempotent calls in flight at the front of the queue, once (the
-   * connection they went out on is lost), and returns their ids.
+   * again puts the idempotent calls in flight (or those of them in `only`) at the front
+   * of the queue, once (the connection they went out on is lost), and returns their ids.
    */
-  again(): ReadonlySet<number> | undefined {
-    const again = this.#retryable;
-    this.#retryable = undefined;
-    if (again === undefined || again.size === 0) return undefined;
+  again(only?: ReadonlySet<number>): ReadonlySet<number> | undefined {
+    const held = this.#retryable;
+    if (held === undefined || held.size === 0) return undefined;
     const resend: Waiting<Out>[] = [];
-    for (const [id, message] of again) resend.push({ id, message });
+    if (only === undefined) {
+      this.#retryable = undefined;
+      for (const [id, message] of held) resend.push({ id, message });
+    } else {
+      for (const id of only) {
+        const message = held.get(id);
+        if (message === undefined) continue;
+        held.delete(id);
+        resend.push({ id, message });
+      }
+      if (resend.length === 0) return undefined;
+    }
     this.#waiting = [...resend, ...this.#waiting];
-    return new Set(again.keys());
+    return new Set(resend.map((w) => w.id as number));
   }
 
   /** flush hands every message still wanted to `send`, oldest first, and empties the queue. */

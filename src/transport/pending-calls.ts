@@ -9,7 +9,7 @@
 import type { Push, Reply } from '../rpc/message.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { TransportError } from './errors.js';
-import type { CallOptions } from './types.js';
+import type { CallOptions, OutgoingCall } from './types.js';
 
 const MAX_ID = 0xffff_ffff;
 
@@ -41,6 +41,10 @@ interface Entry {
   readonly onReply: ((reply: Reply) => void) | undefined;
   /** Runs when the call fails here (timeout, abort, close): stops an exchange on the wire. */
   readonly cancel: ((error: Error) => void) | undefined;
+  /** The call as sent, kept when it may be sent again after a -32003 (`resendable`). */
+  readonly call: OutgoingCall | undefined;
+  /** Times it was sent again. */
+  resent: number;
 }
 
 /** What `add` may attach to a call besides its options. */
@@ -49,6 +53,8 @@ export interface AddOptions {
   readonly unwrap?: boolean;
   readonly onReply?: (reply: Reply) => void;
   readonly cancel?: (error: Error) => void;
+  /** The call as sent: given, a -32003 reply lets `resendable` hand it back to send again. */
+  readonly call?: OutgoingCall;
 }
 
 /**
@@ -90,6 +96,24 @@ export class PendingCalls {
     return this.#entries.has(id);
   }
 
+  /** ids lists the calls awaiting replies (a snapshot). */
+  ids(): number[] {
+    return [...this.#entries.keys()];
+  }
+
+  /**
+   * resendable returns call `id` to be sent again under the same id and deadline, and
+   * counts it, when it kept its call (`AddOptions.call`), still waits, and was sent again
+   * fewer than `max` times; else undefined (the reply then settles it as usual).
+   */
+  resendable(id: unknown, max: number): OutgoingCall | undefined {
+    const entry = typeof id === 'number' ? this.#entries.get(id) : undefined;
+    if (entry?.call === undefined || entry.resent >= max) return undefined;
+    if (entry.deadline <= performance.now()) return undefined;
+    entry.resent++;
+    return entry.call;
+  }
+
   /** refused returns the error a call with these options fails with before it is sent, if any. */
   refused(options: CallOptions | undefined): TransportError | undefined {
     const signal = options?.signal;
@@ -121,6 +145,8 @@ export class PendingCalls {
         signal,
         onReply: more?.onReply,
         cancel: more?.cancel,
+        call: more?.call,
+        resent: 0,
       });
     });
     if (signal !== undefined) this.#watch(signal, id);

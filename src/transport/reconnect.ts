@@ -6,7 +6,7 @@
  * Exports: Backoff, StateListeners, resolveReconnect, resolveHeartbeat.
  * @internal
  */
-import type { ClientOptions, ConnectionState } from './types.js';
+import type { ClientOptions, ConnectionState, StateChange } from './types.js';
 
 /** The reconnect policy with every default filled in. */
 export interface ReconnectPolicy {
@@ -63,26 +63,26 @@ export class Backoff {
 /** StateListeners holds a client's state and tells its listeners when it changes. */
 export class StateListeners {
   #state: ConnectionState = 'connecting';
-  #listeners: Set<(state: ConnectionState) => void> | undefined;
+  #listeners: Set<(state: ConnectionState, why?: StateChange) => void> | undefined;
 
   get state(): ConnectionState {
     return this.#state;
   }
 
-  set(state: ConnectionState): void {
+  set(state: ConnectionState, why?: StateChange): void {
     if (state === this.#state || this.#state === 'closed') return;
     this.#state = state;
     if (this.#listeners === undefined) return;
     for (const listener of [...this.#listeners]) {
       try {
-        listener(state);
+        listener(state, why);
       } catch {
         // A listener's failure is its own; the connection goes on.
       }
     }
   }
 
-  add(listener: (state: ConnectionState) => void): () => void {
+  add(listener: (state: ConnectionState, why?: StateChange) => void): () => void {
     this.#listeners ??= new Set();
     this.#listeners.add(listener);
     return () => {

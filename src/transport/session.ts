@@ -18,17 +18,19 @@ import { type Credentials, credentialsFromParams, MAX_AUTH_FAILURES, runAuthenti
 import { type Context, createConnectionContext } from '../rpc/context.js';
 import { dispatch, type SentReply } from '../rpc/dispatch.js';
 import { Code, RpcError } from '../rpc/errors.js';
-import { type Call, type Push, PushMethod, type Reply } from '../rpc/message.js';
+import { type Call, type Id, type Push, PushMethod, type Reply } from '../rpc/message.js';
 import type { Registry } from '../rpc/registry.js';
 import { createSubscriptions, type Subscriptions } from '../rpc/subscriptions.js';
 import type { ConnectionEvents, MessageConnection } from './connection.js';
 import { dispatchBatch } from './respond.js';
-import type { Incoming, Limits, ServerCodec } from './types.js';
+import { type Incoming, type Limits, Refused, type ServerCodec } from './types.js';
 
 /** Output queued beyond this pauses reading from the peer (and blocks push) until it drains. */
 const READ_PAUSE_BYTES = 1024 * 1024;
 /** How long a connection ended for bad input lingers so its error reply is delivered. */
 const CLOSE_GRACE_MS = 1000;
+/** After a goaway: a peer with nothing in flight that has sent nothing since, for this long, is done. */
+const GOAWAY_QUIET_MS = 500;
 
 /** SessionInit is what a session needs besides its connection. */
 export interface SessionInit<In, Out> {
@@ -62,6 +64,12 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   #readEnded = false;
   #draining = false;
   #closed = false;
+  /** Whether the peer has sent anything (a goaway goes only to a peer that has). */
+  #heard = false;
+  /** Set by drain(): since when the peer has been quiet (calls are now answered -32003). */
+  #goAwayHeardAt: number | undefined;
+  /** Whether the peer has sent anything since the goaway: then only its half-close (or the deadline) ends it. */
+  #talkedAfterGoAway = false;
   /** Push waiting for the peer to read: one promise shared by every blocked stream. */
   #pushWait: { promise: Promise<void>; resolve: () => void } | undefined;
   #stallTimer: NodeJS.Timeout | undefined;
@@ -99,12 +107,28 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
 
   message(message: In): void {
     if (this.#draining) return;
+    this.#heard = true;
     if (this.#held !== undefined) {
       this.#hold(message);
       return;
     }
     const { codec, limits, registry } = this.#init;
+    if (this.#goAwayHeardAt !== undefined) {
+      this.#talkedAfterGoAway = true;
+      const id = codec.peekId?.(message);
+      if (id !== undefined) {
+        this.#conn.send(codec.encodeReply(notRun(id)));
+        return;
+      }
+    }
     const incoming = codec.decode(message, limits);
+    if (this.#goAwayHeardAt !== undefined) {
+      if (incoming.kind === 'call' || incoming.kind === 'batch') {
+        if (incoming.kind === 'call' && incoming.call.method === PushMethod.Ping) this.#pong(incoming.call);
+        else notExecuted(this.#conn, codec, incoming);
+        return;
+      }
+    }
     switch (incoming.kind) {
       case 'call':
         if (incoming.call.method === PushMethod.Ping) {
@@ -167,12 +191,30 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
 
   // --- control --------------------------------------------------------------
 
-  /** drain stops reading, ends every subscription, and closes once calls in flight are answered. */
-  drain(): void {
-    this.#draining = true;
-    this.#conn.pause();
+  /**
+   * drain closes the connection gracefully, the way HTTP/2's GOAWAY does: it sends the
+   * peer `rpc.goaway [reason, deadlineMs]` (where the protocol has push), stops every
+   * subscription (without an `end`: the client resumes it elsewhere), keeps answering
+   * the calls it has started, answers every call it reads from now on -32003
+   * (`Code.NotExecuted`, not run), and ends the connection once nothing is in flight
+   * and the peer has half-closed or sent nothing for a short grace. The caller
+   * destroys what is left at its deadline (`deadlineMs`, announced to the peer).
+   */
+  drain(deadlineMs = 0): void {
+    if (this.#goAwayHeardAt !== undefined || this.#draining || this.#closed) return;
     this.#subscriptions?.closeAll();
-    this.#maybeEnd();
+    const encode = this.#init.codec.encodePush;
+    if (!this.#heard || encode === undefined || this.#readEnded) {
+      // A peer that never spoke (or cannot hear a goaway, or has stopped talking) is
+      // ended as before: nothing it sent is left unanswered.
+      this.#draining = true;
+      this.#conn.pause();
+      this.#maybeEnd();
+      return;
+    }
+    this.#goAwayHeardAt = performance.now();
+    this.#conn.send(encode.call(this.#init.codec, { kind: 'goaway', reason: 'shutdown', deadlineMs }));
+    this.#whenQuiet();
   }
 
   /**
@@ -355,6 +397,24 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     if (this.#draining || this.#readEnded) this.#conn.end();
   }
 
+  // After a goaway: a peer that sends nothing more is ended once nothing is in flight
+  // and it has read everything for GOAWAY_QUIET_MS (one that does not know rpc.goaway).
+  // A peer still sending — a client whose pipeline was on its way, however slowly — is
+  // ended by its half-close (a polyrpc client's, once its calls there are answered;
+  // #maybeEnd) or by the deadline, never cut off in the middle.
+  #whenQuiet(): void {
+    if (this.#closed || this.#goAwayHeardAt === undefined || this.#talkedAfterGoAway) return;
+    // Not reading (input paused) or not yet read (output queued) is not quiet.
+    if (this.#paused || this.#conn.buffered > 0) this.#goAwayHeardAt = performance.now();
+    const wait = this.#goAwayHeardAt + GOAWAY_QUIET_MS - performance.now();
+    if (this.#inFlight === 0 && wait <= 0) {
+      this.#draining = true;
+      this.#maybeEnd();
+      return;
+    }
+    setTimeout(() => this.#whenQuiet(), Math.max(10, wait)).unref();
+  }
+
   #updateFlow(): void {
     const backlog = this.#conn.buffered > READ_PAUSE_BYTES;
     const shouldPause =
@@ -385,4 +445,33 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     setTimeout(() => this.#conn.destroy(), CLOSE_GRACE_MS).unref();
     this.#maybeEnd();
   }
+}
+
+/** The -32003 answer to call `id`, read after the goaway and not run. */
+function notRun(id: Id): Reply {
+  const error = new RpcError(Code.NotExecuted, 'rpc: the server is shutting down; the call was not run', {
+    data: { reason: 'shutdown' },
+  });
+  return { id, ok: false, error };
+}
+
+// A call (or batch) read after the goaway: answered -32003 without running, so the
+// client knows it may send it again elsewhere. Notifications get nothing, as ever.
+function notExecuted<In, Out>(
+  conn: MessageConnection<In, Out>,
+  codec: ServerCodec<In, Out>,
+  incoming: Incoming & { kind: 'call' | 'batch' },
+): void {
+  const refuse = (call: Call): Reply | undefined => (call.id === undefined ? undefined : notRun(call.id));
+  if (incoming.kind === 'call') {
+    const reply = refuse(incoming.call);
+    if (reply !== undefined) conn.send(codec.encodeReply(incoming.rewrite?.(reply) ?? reply));
+    return;
+  }
+  const replies: Reply[] = [];
+  for (const e of incoming.entries) {
+    const reply = e instanceof Refused ? e.reply : refuse(e);
+    if (reply !== undefined) replies.push(reply);
+  }
+  if (replies.length > 0 && codec.encodeBatch !== undefined) conn.send(codec.encodeBatch(replies));
 }

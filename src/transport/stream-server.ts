@@ -20,8 +20,10 @@ export interface StreamServer {
   /** The unlistened `net.Server`. */
   readonly server: NetServer;
   /**
-   * drain stops reading new calls, waits for calls in flight to be answered (up to
-   * `deadlineMs`), then closes every connection.
+   * drain stops accepting and sends every connection `rpc.goaway`: calls in flight are
+   * answered, calls read from then on are answered -32003 (not run), and each
+   * connection closes once its client is done (see `Session.drain`); whatever is
+   * still open after `deadlineMs` is closed.
    */
   drain(deadlineMs: number): Promise<void>;
 }
@@ -69,7 +71,7 @@ export function createStreamServer(
     drain(deadlineMs) {
       return new Promise<void>((resolve) => {
         server.close();
-        for (const s of sessions) s.drain();
+        for (const s of sessions) s.drain(deadlineMs);
         const finish = (): void => {
           clearInterval(check);
           clearTimeout(timer);

@@ -4,7 +4,7 @@
  * line in `src/transport/index.ts`.
  */
 import type { RpcError } from '../rpc/errors.js';
-import type { Call, Id, Params, Push, Reply } from '../rpc/message.js';
+import type { Call, Id, Params, Reply, ServerPush } from '../rpc/message.js';
 import type { Registry } from '../rpc/registry.js';
 
 /** Limits bound what one peer can make the server hold. Every field has a default. */
@@ -156,7 +156,13 @@ export interface ClientOptions {
   readonly timeout?: number;
   /** Largest reply accepted, in bytes. Defaults to 64 MiB. */
   readonly maxMessageBytes?: number;
-  /** Events kept per subscription before the oldest is dropped. Defaults to 1024. */
+  /**
+   * Events a subscription holds for an application that does not read them. Nothing is
+   * dropped past it: a stream whose events have ids is stopped on the server and, once
+   * the application has read half of what waits, resumes after the last event it holds;
+   * one without ids ends, after what it holds, with -32002 (`data.reason: 'overflow'`).
+   * Defaults to 1024.
+   */
   readonly subscriptionBuffer?: number;
   /** TLS settings for `https:`, `wss:`, `jsonrpc+tls:`, `msgpack+tls:` and the other secure URLs. */
   readonly tls?: ClientTlsOptions;
@@ -180,6 +186,13 @@ export interface ClientOptions {
    * server); `false` turns it off. Defaults to `{}`: the defaults of {@link HeartbeatOptions}.
    */
   readonly heartbeat?: HeartbeatOptions | false;
+  /**
+   * How many times a call answered -32003 (`Code.NotExecuted`: the server was shutting
+   * down and did not run it) is sent again by itself, on the next connection (HTTP:
+   * after a short delay), within the call's own deadline. Safe for any procedure: the
+   * call never ran. 0 turns it off. Defaults to 2 (HTTP: 1).
+   */
+  readonly retryNotExecuted?: number;
 }
 
 /**
@@ -229,6 +242,9 @@ export interface HeartbeatOptions {
  * `close()`, final).
  */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** StateChange says why a connection state changed, when it was not a failure: `goaway` (the server is shutting down). */
+export type StateChange = 'goaway';
 
 /**
  * ClientTlsOptions configure a client's TLS. The server's certificate is verified
@@ -316,8 +332,10 @@ export interface ClientTransport {
   /**
    * onState calls `listener` with each new state, on the turn it changes, until the
    * returned function is called; present where `state` is. A listener must not throw.
+   * `why` says what caused a change when it was not a failure: `goaway` when the
+   * server said it is going away (`rpc.goaway`) and the client moves to a new connection.
    */
-  onState?(listener: (state: ConnectionState) => void): () => void;
+  onState?(listener: (state: ConnectionState, why?: StateChange) => void): () => void;
 }
 
 /**
@@ -429,11 +447,18 @@ export type FrameBytes = Uint8Array | readonly Uint8Array[];
  */
 export interface ServerCodec<In = Uint8Array, Out = FrameBytes> {
   decode(message: In, limits: Limits): Incoming;
+  /**
+   * peekId reads only the id of a request, without decoding the rest: a draining
+   * session answers a call it will not run (-32003) from the id alone. Undefined when
+   * the message is not a single request with an id, or the codec cannot tell (the
+   * session then decodes it). Optional; never throws.
+   */
+  peekId?(message: In): Id | undefined;
   encodeReply(reply: Reply): Out;
   /** encodeBatch is needed only by protocols whose `decode` yields batches. */
   encodeBatch?(replies: readonly Reply[]): Out;
   /** encodePush is needed only where the protocol carries server push. */
-  encodePush?(push: Push): Out;
+  encodePush?(push: ServerPush): Out;
 }
 
 /**
@@ -443,14 +468,14 @@ export interface ServerCodec<In = Uint8Array, Out = FrameBytes> {
  */
 export interface StreamServerCodec extends ServerCodec<Uint8Array, FrameBytes> {
   createFramer(limits: Limits): Framer;
-  encodePush(push: Push): FrameBytes;
+  encodePush(push: ServerPush): FrameBytes;
 }
 
 /** ClientIncoming is what a client does with one decoded message. */
 export type ClientIncoming =
   | { readonly kind: 'reply'; readonly reply: Reply }
   | { readonly kind: 'batch'; readonly replies: readonly Reply[] }
-  | { readonly kind: 'push'; readonly push: Push }
+  | { readonly kind: 'push'; readonly push: ServerPush }
   /** A message the client cannot use; `id` when it names a pending call (which then fails). */
   | { readonly kind: 'invalid'; readonly message: string; readonly id?: Id };
 

@@ -49,3 +49,44 @@ it('chat reconnects after kill -9 and a restart, on push and on polling', async 
   second.child.kill('SIGTERM');
   await second.exited;
 }, 60_000);
+
+// SIGTERM (a graceful shutdown): the server says `rpc.goaway`; the chat says so, moves
+// to the new server as soon as it listens, and shows what is sent there — including
+// what was sent before it had re-subscribed — each once, and nothing twice.
+it('chat moves on at a goaway (SIGTERM and a new server on the same ports)', async () => {
+  const first = await startServer();
+  const ports = [
+    '--http-port',
+    new URL(first.xmlrpc).port,
+    '--jsonrpc-port',
+    new URL(first.tcp).port,
+    '--msgpack-port',
+    new URL(first.msgpack).port,
+  ];
+  const pushed = spawnCli(['chat', first.msgpack, 'hall', '--nick', 'amy']);
+  await pushed.waitFor(/joined/, 'stderr');
+  pushed.write('before\n');
+  await pushed.waitFor(/amy: before$/m);
+  first.proc.child.kill('SIGTERM');
+  await pushed.waitFor(/the server is going away/, 'stderr', 5000);
+  await first.proc.exited;
+  const second = spawnCli(['serve', ...ports]);
+  await second.waitFor(/^msgpack \S+\n/m, 'stdout', 20_000);
+  const early = await runCli(['call', first.tcp, 'chat.send', 'hall', 'early', 'bot']);
+  expect(early.code).toBe(0);
+  // Bounded by one backoff step (up to 10 s by default) after the new server listens.
+  await pushed.waitFor(/reconnected/, 'stderr', 15_000);
+  const late = await runCli(['call', first.tcp, 'chat.send', 'hall', 'late', 'bot']);
+  expect(late.code).toBe(0);
+  await pushed.waitFor(/bot: late$/m, 'stdout', 5000);
+  // The new in-memory server never had "before": the gap is said, and nothing is lost
+  // of what it has, nor repeated.
+  expect(pushed.stderr()).toMatch(/some messages were lost/);
+  expect(pushed.stdout().match(/amy: before/g)).toHaveLength(1);
+  expect(pushed.stdout().match(/bot: early/g)).toHaveLength(1);
+  expect(pushed.stdout().match(/bot: late/g)).toHaveLength(1);
+  expect(pushed.stdout().indexOf('bot: early')).toBeLessThan(pushed.stdout().indexOf('bot: late'));
+  pushed.end();
+  second.child.kill('SIGTERM');
+  await second.exited;
+}, 60_000);

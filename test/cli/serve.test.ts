@@ -43,9 +43,13 @@ describe('serve', () => {
     const exit = await exitWithin(served.proc, 8000);
     expect(exit.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
-    // The chat client sees the connection drop, says it is reconnecting, and keeps
-    // trying (issue 15) until it is interrupted.
-    await chat.waitFor(/connection lost; reconnecting/, 'stderr', 5000);
+    // The chat client is told the server is going away (rpc.goaway), says so, and keeps
+    // trying to reconnect (issue 15) until it is interrupted.
+    await chat.waitFor(
+      /the server is going away \(shutting down\); moving to a new connection/,
+      'stderr',
+      5000,
+    );
     expect((await stop(chat)).code).toBe(0);
   });
 

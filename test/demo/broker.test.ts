@@ -7,7 +7,7 @@ const msg = (room: string, text: string) => ({ room, text, nick: 'n', at: new Da
 
 describe('memory broker', () => {
   it('numbers messages per room and serves history after an id, oldest first, up to a limit', async () => {
-    const b = createMemoryBroker();
+    const b = createMemoryBroker({ idBase: 0 });
     for (const t of ['a', 'b', 'c']) await b.publish(msg('r1', t));
     await b.publish(msg('r2', 'x'));
     expect((await b.history('r1', 0, 100)).map((m) => [m.id, m.text])).toEqual([
@@ -21,14 +21,14 @@ describe('memory broker', () => {
   });
 
   it('keeps a bounded history per room', async () => {
-    const b = createMemoryBroker({ historyLimit: 5 });
+    const b = createMemoryBroker({ idBase: 0, historyLimit: 5 });
     for (let i = 0; i < 23; i++) await b.publish(msg('r', `m${i}`));
     const kept = await b.history('r', 0, 100);
     expect(kept.map((m) => m.id)).toEqual([19, 20, 21, 22, 23]);
   });
 
   it('a slow subscriber gets its buffered messages, then EventsLost (overflow), never a silent gap', async () => {
-    const b = createMemoryBroker({ subscriberBuffer: 3 });
+    const b = createMemoryBroker({ idBase: 0, subscriberBuffer: 3 });
     const ac = new AbortController();
     const sub = b.subscribe('r', { signal: ac.signal })[Symbol.asyncIterator]();
     for (let i = 1; i <= 10; i++) await b.publish(msg('r', `m${i}`));
@@ -48,7 +48,7 @@ describe('memory broker', () => {
   });
 
   it('afterId replays the stored messages, then live ones, each once and in order', async () => {
-    const b = createMemoryBroker();
+    const b = createMemoryBroker({ idBase: 0 });
     for (let i = 1; i <= 5; i++) await b.publish(msg('r', `m${i}`));
     const ac = new AbortController();
     const sub = b.subscribe('r', { signal: ac.signal, afterId: 2 })[Symbol.asyncIterator]();
@@ -61,7 +61,7 @@ describe('memory broker', () => {
   });
 
   it('afterId older than the kept history, or newer than the room (a restarted broker), is EventsLost', async () => {
-    const b = createMemoryBroker({ historyLimit: 5 });
+    const b = createMemoryBroker({ idBase: 0, historyLimit: 5 });
     for (let i = 1; i <= 20; i++) await b.publish(msg('r', `m${i}`));
     const trimmed = (() => {
       try {
@@ -71,13 +71,41 @@ describe('memory broker', () => {
       }
     })();
     expect((trimmed as RpcError).code).toBe(Code.EventsLost);
-    const fresh = createMemoryBroker();
+    const fresh = createMemoryBroker({ idBase: 0 });
     expect(() => fresh.subscribe('r', { afterId: 7 })).toThrow(/no longer kept/);
     expect(() => b.subscribe('r', { afterId: 15 })).not.toThrow();
   });
 
+  it('by default a room numbers from the time it is made: a restarted broker never reuses an id', async () => {
+    const before = Date.now() * 1000;
+    const old = createMemoryBroker();
+    for (let i = 1; i <= 60; i++) await old.publish(msg('r', `old ${i}`));
+    const last = (await old.history('r', 0, 1000)).at(-1)!.id;
+    expect(last).toBeGreaterThan(before);
+    expect(Number.isSafeInteger(last)).toBe(true);
+    // The "restarted" broker already has more messages than the old one had.
+    await new Promise((r) => setTimeout(r, 2));
+    const restarted = createMemoryBroker();
+    for (let i = 1; i <= 100; i++) await restarted.publish(msg('r', `new ${i}`));
+    const ids = (await restarted.history('r', 0, 1000)).map((m) => m.id);
+    expect(ids[0]).toBeGreaterThan(last);
+    expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1)).toBe(true);
+    // Resuming after the old id is the gap signal, not 40 other messages.
+    let lost: unknown;
+    try {
+      restarted.subscribe('r', { afterId: last - 40 });
+    } catch (e) {
+      lost = e;
+    }
+    expect((lost as RpcError).code).toBe(Code.EventsLost);
+    // afterId 0 still means "from the room's first message".
+    const all = restarted.subscribe('r', { afterId: 0 })[Symbol.asyncIterator]();
+    expect((await all.next()).value?.text).toBe('new 1');
+    await all.return?.();
+  });
+
   it('abort removes the subscriber', async () => {
-    const b = createMemoryBroker();
+    const b = createMemoryBroker({ idBase: 0 });
     const ac = new AbortController();
     const it = b.subscribe('r', { signal: ac.signal })[Symbol.asyncIterator]();
     const pending = it.next();
@@ -91,7 +119,7 @@ describe('memory broker byte budget', () => {
 
   it('holds the accounted bytes under the budget, evicting the least recently used rooms first', async () => {
     const maxBytes = 200_000; // about 24 messages of 4096 characters
-    const b = createMemoryBroker({ maxBytes });
+    const b = createMemoryBroker({ idBase: 0, maxBytes });
     for (let i = 0; i < 2000; i++) {
       await b.publish(msg(`room${i % 70}`, big(i)));
       expect(b.stats().bytes).toBeLessThanOrEqual(maxBytes);
@@ -108,7 +136,7 @@ describe('memory broker byte budget', () => {
   });
 
   it('answers history with what it still has, and ids keep increasing after eviction', async () => {
-    const b = createMemoryBroker({ maxBytes: 10 * messageBytes({ text: big(0), nick: 'n' }) });
+    const b = createMemoryBroker({ idBase: 0, maxBytes: 10 * messageBytes({ text: big(0), nick: 'n' }) });
     for (let i = 1; i <= 25; i++) await b.publish(msg('solo', big(i)));
     const kept = await b.history('solo', 0, 1000);
     expect(kept.map((m) => m.id)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
@@ -118,7 +146,7 @@ describe('memory broker byte budget', () => {
 
   it('a room read with history counts as used and outlives rooms that were not', async () => {
     const one = messageBytes({ text: big(0), nick: 'n' });
-    const b = createMemoryBroker({ maxBytes: 3 * one });
+    const b = createMemoryBroker({ idBase: 0, maxBytes: 3 * one });
     await b.publish(msg('a', big(1)));
     await b.publish(msg('b', big(2)));
     await b.publish(msg('c', big(3)));
@@ -129,7 +157,7 @@ describe('memory broker byte budget', () => {
   });
 
   it('the default budget (64 MiB) holds against the issue load: 700 rooms of 4096-character texts', async () => {
-    const b = createMemoryBroker();
+    const b = createMemoryBroker({ idBase: 0 });
     const one = messageBytes({ text: big(0), nick: 'n' });
     const n = Math.ceil((DEFAULT_MAX_BYTES * 1.5) / one);
     for (let i = 0; i < n; i++) await b.publish(msg(`r${i % 700}`, big(i)));

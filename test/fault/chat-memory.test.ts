@@ -16,7 +16,7 @@ import { decodeValue, encodeFrame } from '../../src/transport/msgpack/values.js'
 import { frames, type Served, start } from './helpers.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
-const broker = createMemoryBroker({ maxBytes: MAX_BYTES });
+const broker = createMemoryBroker({ idBase: 0, maxBytes: MAX_BYTES });
 let s: Served;
 beforeAll(async () => {
   s = await start(createDemoService({ broker }));
@@ -66,7 +66,7 @@ describe('chat memory budget', () => {
       import { createMemoryBroker } from './src/demo/broker.ts';
       import { decodeCall } from './src/transport/xmlrpc/codec.ts';
       const used = () => { globalThis.gc(); return v8.getHeapStatistics().used_heap_size; };
-      const b = createMemoryBroker();
+      const b = createMemoryBroker({ idBase: 0 });
       const kept = [];
       const before = used();
       for (let i = 0; i < 40; i++) {

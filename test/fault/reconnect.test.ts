@@ -30,7 +30,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function faultService() {
   // History long enough that no outage in these tests outlives it.
-  const broker = createMemoryBroker({ historyLimit: 50_000 });
+  const broker = createMemoryBroker({ idBase: 0, historyLimit: 50_000 });
   return defineService({
     ...createDemoService(broker).tree,
     slow: procedure({

@@ -37,7 +37,7 @@ const quiet: Logger = { debug() {}, error() {} };
 
 /** Counts broker subscribers: made (the handler ran) and released (its signal aborted). */
 function countingBroker(): { broker: Broker; stats: { subscribed: number; released: number } } {
-  const inner = createMemoryBroker();
+  const inner = createMemoryBroker({ idBase: 0 });
   const stats = { subscribed: 0, released: 0 };
   const broker: Broker = {
     publish: (m) => inner.publish(m),

@@ -110,7 +110,7 @@ describe('issue 15: the session and dispatch side', () => {
 
 describe('issue 15: overflow', () => {
   it('a subscriber that overflows the broker queue gets EventsLost and resumes by itself, missing nothing', async () => {
-    const broker = createMemoryBroker({ subscriberBuffer: 4 });
+    const broker = createMemoryBroker({ subscriberBuffer: 4, idBase: 0 });
     const afterIds: unknown[] = [];
     const counted = {
       ...broker,

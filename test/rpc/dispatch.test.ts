@@ -14,7 +14,7 @@ const silent = (): Logger & { errors: unknown[] } => {
 
 const setup = () => {
   const logger = silent();
-  const registry = createRegistry(createDemoService(), { logger });
+  const registry = createRegistry(createDemoService({ idBase: 0 }), { logger });
   const { context } = createConnectionContext({ protocol: 'test' });
   const run = (
     method: string,

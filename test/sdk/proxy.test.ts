@@ -7,7 +7,7 @@ import { TransportError } from '../../src/transport/errors.js';
 
 const quiet: Logger = { debug() {}, error() {} };
 const open: { $close(): Promise<void> }[] = [];
-const client = (service = createDemoService()) => {
+const client = (service = createDemoService({ idBase: 0 })) => {
   const rpc = createClient<DemoService>(createInProcessTransport(service, { logger: quiet }));
   open.push(rpc);
   return rpc;

@@ -64,9 +64,11 @@ const serverCodec: StreamServerCodec = {
   encodeReply: (r: Reply) => enc(r.ok ? [r.id, null, r.result] : [r.id, r.error.toShape(), null]),
   encodePush: (p) =>
     enc(
-      p.kind === 'event'
-        ? ['rpc.event', p.subscription, p.event]
-        : ['rpc.end', p.subscription, p.error?.toShape()],
+      p.kind === 'goaway'
+        ? ['rpc.goaway', p.reason, p.deadlineMs]
+        : p.kind === 'event'
+          ? ['rpc.event', p.subscription, p.event]
+          : ['rpc.end', p.subscription, p.error?.toShape()],
     ),
 };
 const clientCodec: StreamClientCodec = {

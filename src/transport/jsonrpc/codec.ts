@@ -13,7 +13,14 @@
  * UTF-8 (-32700), and one produced by a handler goes out as U+FFFD (see ../unicode.ts).
  */
 import { Code, isRpcErrorShape, RpcError } from '../../rpc/errors.js';
-import { type Call, type Id, type Push, PushMethod, type Reply } from '../../rpc/message.js';
+import {
+  type Call,
+  goAwayFrom,
+  type Id,
+  PushMethod,
+  type Reply,
+  type ServerPush,
+} from '../../rpc/message.js';
 import {
   type BatchEntry,
   type ClientCodec,
@@ -33,6 +40,7 @@ import { stringify, tooDeep } from './values.js';
 export { stringify } from './values.js';
 
 import { createLineFramer } from './framing.js';
+import { peekRequestId } from './peek.js';
 
 /** PROTOCOL is the name JSON-RPC calls carry in `Context.protocol`. */
 export const PROTOCOL = 'jsonrpc';
@@ -215,7 +223,9 @@ export function batchText(replies: readonly Reply[]): string {
 }
 
 /** pushText encodes a server notification for a subscription, without the newline. @internal */
-export function pushText(push: Push): string {
+export function pushText(push: ServerPush): string {
+  if (push.kind === 'goaway')
+    return `{"jsonrpc":"2.0","method":"${PushMethod.GoAway}","params":[${stringify(push.reason)},${push.deadlineMs}]}`;
   const sub = `${push.subscription}`;
   if (push.kind === 'event') {
     let event: string;
@@ -251,6 +261,7 @@ export const serverCodec = {
     );
   },
   decode: decodeIncoming,
+  peekId: peekRequestId,
   encodeReply: (reply) => line(replyText(reply)),
   encodeBatch: (replies) => line(batchText(replies)),
   encodePush: (push) => line(pushText(push)),
@@ -327,6 +338,8 @@ export function decodeClient(frame: Uint8Array): ClientIncoming {
 }
 
 function decodePush(method: string, params: unknown): ClientIncoming {
+  const goAway = method === PushMethod.GoAway ? goAwayFrom(params) : undefined;
+  if (goAway !== undefined) return { kind: 'push', push: goAway };
   if (Array.isArray(params) && typeof params[0] === 'number') {
     const subscription = params[0];
     if (method === PushMethod.Event && params.length === 2)

@@ -4,7 +4,14 @@
  * docs/msgpack.md.
  */
 import { Code, isRpcErrorShape, RpcError, type RpcErrorShape } from '../../rpc/errors.js';
-import { type Id, type Params, type Push, PushMethod, type Reply } from '../../rpc/message.js';
+import {
+  goAwayFrom,
+  type Id,
+  type Params,
+  PushMethod,
+  type Reply,
+  type ServerPush,
+} from '../../rpc/message.js';
 import type {
   ClientIncoming,
   FrameBytes,
@@ -71,6 +78,10 @@ export const serverCodec: StreamServerCodec = {
     );
   },
 
+  peekId(frame: Buffer): number | undefined {
+    return peekRequestId(frame) ?? undefined;
+  },
+
   decode(frame: Buffer, limits: Limits): Incoming {
     let msg: unknown;
     try {
@@ -127,7 +138,9 @@ export const serverCodec: StreamServerCodec = {
     }
   },
 
-  encodePush(push: Push): FrameBytes {
+  encodePush(push: ServerPush): FrameBytes {
+    if (push.kind === 'goaway')
+      return encodeFrame([MessageType.Notification, PushMethod.GoAway, [push.reason, push.deadlineMs]]);
     if (push.kind === 'event') {
       try {
         const params =
@@ -215,7 +228,8 @@ function decodeResponse(id: unknown, error: unknown, result: unknown): ClientInc
   return { kind: 'invalid', message: 'msgpack: a response error must be nil or {code, message}', id };
 }
 
-function decodePush(method: unknown, params: readonly unknown[]): Push | undefined {
+function decodePush(method: unknown, params: readonly unknown[]): ServerPush | undefined {
+  if (method === PushMethod.GoAway) return goAwayFrom(params);
   const subscription = params[0];
   if (typeof subscription !== 'number' || !Number.isSafeInteger(subscription)) return undefined;
   if (method === PushMethod.Event && params.length === 2)

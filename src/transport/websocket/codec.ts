@@ -14,14 +14,20 @@ import {
   pushText,
   replyText,
 } from '../jsonrpc/codec.js';
+import { peekRequestId as peekJsonId } from '../jsonrpc/peek.js';
 import { withoutPrefix } from '../msgpack/bare-framing.js';
-import { clientCodec as msgpackClient, serverCodec as msgpackServer } from '../msgpack/codec.js';
+import {
+  clientCodec as msgpackClient,
+  serverCodec as msgpackServer,
+  peekRequestId,
+} from '../msgpack/codec.js';
 import type { ClientCodec, OutgoingCall, ServerCodec } from '../types.js';
 import type { WsOut } from './connection.js';
 
 /** textServerCodec serves JSON-RPC text frames. */
 export const textServerCodec = {
   decode: decodeIncoming,
+  peekId: peekJsonId,
   encodeReply: replyText,
   encodeBatch: batchText,
   encodePush: pushText,
@@ -30,6 +36,7 @@ export const textServerCodec = {
 /** binaryServerCodec serves msgpack-rpc binary frames. */
 export const binaryServerCodec = {
   decode: (frame: Uint8Array, limits) => msgpackServer.decode(frame as Buffer, limits),
+  peekId: (frame: Uint8Array) => peekRequestId(frame) ?? undefined,
   encodeReply: (reply) => withoutPrefix(msgpackServer.encodeReply(reply)),
   encodePush: (push) => withoutPrefix(msgpackServer.encodePush(push)),
 } satisfies ServerCodec<Uint8Array, WsOut>;

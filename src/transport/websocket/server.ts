@@ -123,7 +123,7 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
     drain(deadlineMs) {
       clearInterval(sweep);
       for (const c of connections) c.ensureOpened();
-      for (const s of sessions) s.drain();
+      for (const s of sessions) s.drain(deadlineMs);
       return new Promise<void>((resolve) => {
         const finish = (): void => {
           clearInterval(check);

@@ -64,4 +64,10 @@ export const PushMethod = {
    * itself, never by a procedure or middleware.
    */
   Ping: 'rpc.ping',
+  /**
+   * Client → server notification `[traceparent]` (a W3C trace context): the next call
+   * or batch on the connection continues that trace. Taken by the session itself;
+   * peers that do not know it ignore it, as they do any unknown notification.
+   */
+  Trace: 'rpc.trace',
 } as const;

@@ -11,6 +11,8 @@ import https from 'node:https';
 import type { StaticSite } from '../explorer/serve-static.js';
 import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
+import { HttpTelemetry, httpLabel, type MetricsSource } from './http-telemetry.js';
+import type { Instrument } from './observer.js';
 import { respond } from './respond.js';
 import { peerOf, serverTlsOptions } from './tls.js';
 import type { FrameBytes, HttpBinding, Limits, Protocol, ServerTlsOptions, UpgradeServer } from './types.js';
@@ -19,6 +21,8 @@ import type { FrameBytes, HttpBinding, Limits, Protocol, ServerTlsOptions, Upgra
 interface Route {
   readonly protocol: string;
   readonly binding: HttpBinding;
+  /** The protocol label of its metrics and spans (`jsonrpc+http`). */
+  readonly label: string;
 }
 
 interface ServerState {
@@ -40,7 +44,14 @@ export interface HttpServerOptions {
    * stays XML-RPC. WebSocket upgrades from the pages' own origin are accepted. Defaults to none.
    */
   readonly pages?: StaticSite;
+  /** Metrics and tracing (observer.ts). Defaults to none. */
+  readonly instrument?: Instrument;
+  /** What `GET /metrics` serves; without it the path is 404. Defaults to none. */
+  readonly metrics?: MetricsSource;
 }
+
+/** METRICS_PATH is where the metrics are served on the HTTP port. */
+export const METRICS_PATH = '/metrics';
 
 const states = new WeakMap<http.Server, ServerState>();
 
@@ -81,6 +92,29 @@ function sendPage(
   res.end(body ?? undefined);
 }
 
+// serveMetrics answers GET /metrics: every request for the metrics comes through here.
+function serveMetrics(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  state: ServerState,
+  metrics: MetricsSource,
+): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, state, 405, 'text/plain', 'http: only GET is served here\n', hasBody(req), {
+      Allow: 'GET, HEAD',
+    });
+    return;
+  }
+  metrics.text().then(
+    (text) => {
+      if (req.method === 'HEAD')
+        sendPage(res, state, 200, { 'Content-Type': metrics.contentType }, null, false);
+      else send(res, state, 200, metrics.contentType, text, hasBody(req));
+    },
+    () => send(res, state, 500, 'text/plain', 'http: internal error\n'),
+  );
+}
+
 // A body we will not read: say so and close, rather than let node drain it for us.
 function hasBody(req: http.IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -105,6 +139,7 @@ function readAndHandle(
   serve: (body: Buffer) => Promise<string | FrameBytes | null>,
   contentType: string,
   max: number,
+  onTooLarge?: () => void,
 ): void {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -113,6 +148,7 @@ function readAndHandle(
     size += chunk.length;
     if (size > max) {
       over = true;
+      onTooLarge?.();
       tooLarge(req, res, state, max);
       return;
     }
@@ -175,6 +211,8 @@ export function createHttpServer(
   options: HttpServerOptions = {},
 ): http.Server {
   const routes = new Map<string, Route>();
+  const telemetry =
+    options.instrument === undefined ? undefined : new HttpTelemetry(options.instrument, registry);
   const upgrades = new Map<string, UpgradeServer>();
   const state: ServerState = { draining: false, upgrades: [] };
   for (const p of protocols) {
@@ -186,13 +224,14 @@ export function createHttpServer(
       loopback: options.loopback ?? true,
       allowedOrigins: options.allowedOrigins,
       sameOrigin: options.pages !== undefined,
+      instrument: options.instrument,
     });
     state.upgrades.push(handler);
     for (const path of p.upgrade.paths) upgrades.set(path, handler);
   }
   for (const p of protocols) {
     if (p.http === undefined) continue;
-    const route: Route = { protocol: p.name, binding: p.http };
+    const route: Route = { protocol: p.name, binding: p.http, label: httpLabel(p) };
     for (const path of route.binding.paths) {
       if (routes.has(path)) throw new Error(`http: two bindings claim the path ${path}`);
       routes.set(path, route);
@@ -209,11 +248,16 @@ export function createHttpServer(
     noDelay: true,
   };
   const pages = options.pages;
+  const metrics = options.metrics;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
+      if (metrics !== undefined && path === METRICS_PATH) {
+        serveMetrics(req, res, state, metrics);
+        return;
+      }
       const route = routes.get(path);
       const page = pages?.has(path) === true;
       if (page && (route === undefined || req.method === 'GET' || req.method === 'HEAD')) {
@@ -245,23 +289,35 @@ export function createHttpServer(
       }
       const declared = req.headers['content-length'];
       if (declared !== undefined && Number(declared) > max) {
+        telemetry?.tooLarge(route.label);
         tooLarge(req, res, state, max);
         return;
       }
       const socket = req.socket;
       const peer: Peer | undefined = peerOf(socket);
-      const { protocol, binding } = route;
+      const { protocol, binding, label } = route;
+      const hooks = telemetry?.hooks(label, req.headers.traceparent);
       // A one-message session without push: the keep-alive connection's session map
       // (made on first use), and an abort signal made only if a handler reads it.
       const serveBody = async (body: Buffer): Promise<string | FrameBytes | null> => {
         const { context, end } = createRequestContext({ protocol, peer, session: () => sessionOf(socket) });
         try {
-          return await respond({ registry, codec: binding.codec, limits }, body, context);
+          const answer = await respond({ registry, codec: binding.codec, limits }, body, context, hooks);
+          telemetry?.bytes(label, body, answer);
+          return answer;
         } finally {
           end();
         }
       };
-      readAndHandle(req, res, state, serveBody, binding.contentType, max);
+      readAndHandle(
+        req,
+        res,
+        state,
+        serveBody,
+        binding.contentType,
+        max,
+        telemetry && (() => telemetry.tooLarge(label)),
+      );
     }
   };
   // An https.Server has the whole http.Server API (it mixes it in over tls.Server).
@@ -273,6 +329,7 @@ export function createHttpServer(
           onRequest,
         ) as unknown as http.Server);
   server.keepAliveTimeout = limits.idleTimeoutMs;
+  telemetry?.watch(server);
   server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -282,6 +339,7 @@ export function createHttpServer(
       socket.destroy();
       return;
     }
+    telemetry?.upgraded(req.socket);
     handler.upgrade(req, socket, head);
   });
   states.set(server, state);

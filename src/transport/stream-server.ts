@@ -8,6 +8,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Registry } from '../rpc/registry.js';
+import type { Instrument } from './observer.js';
 import { Session, type SessionInit } from './session.js';
 import { TcpConnection } from './tcp-connection.js';
 import { serverTlsOptions } from './tls.js';
@@ -29,7 +30,7 @@ const DRAIN_POLL_MS = 20;
 
 /**
  * createStreamServer returns an unlistened TCP server speaking `codec` (over TLS when
- * `tls` is given). The caller listens (`server.listen(port, host)`) and shuts down
+ * `tls` is given), reporting to `instrument` when one is given. The caller listens (`server.listen(port, host)`) and shuts down
  * with `drain`.
  */
 export function createStreamServer(
@@ -38,6 +39,7 @@ export function createStreamServer(
   limits: Limits,
   protocol: string,
   tls?: ServerTlsOptions,
+  instrument?: Instrument,
 ): StreamServer {
   const sessions = new Set<Session<Buffer, FrameBytes>>();
   // One init for every connection: no object or closure per connection here.
@@ -47,9 +49,14 @@ export function createStreamServer(
     limits,
     protocol,
     onClose: (session) => sessions.delete(session),
+    instrument,
   };
+  const observer = instrument?.observer;
   const accept = (socket: Socket): void => {
     sessions.add(new Session(new TcpConnection(socket, codec.createFramer(limits)), init));
+    if (observer === undefined) return;
+    observer.connectionOpened(protocol, socket);
+    socket.once('close', () => observer.connectionClosed(protocol, socket));
   };
   const server =
     tls === undefined

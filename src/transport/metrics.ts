@@ -63,7 +63,10 @@ class Counts implements Observer {
     add(this.opened, protocol, 1);
     if (bytes === undefined) return;
     let set = this.live.get(protocol);
-    if (set === undefined) this.live.set(protocol, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      this.live.set(protocol, set);
+    }
     set.add(bytes);
   }
 
@@ -80,11 +83,20 @@ class Counts implements Observer {
 
   callDone(protocol: string, method: string, code: number, seconds: number): void {
     let byMethod = this.calls.get(protocol);
-    if (byMethod === undefined) this.calls.set(protocol, (byMethod = new Map()));
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.calls.set(protocol, byMethod);
+    }
     let cell = byMethod.get(method);
-    if (cell === undefined) byMethod.set(method, (cell = new CallCell()));
+    if (cell === undefined) {
+      cell = new CallCell();
+      byMethod.set(method, cell);
+    }
     if (code === 0) cell.ok++;
-    else add((cell.errors ??= new Map()), code, 1);
+    else {
+      cell.errors ??= new Map();
+      add(cell.errors, code, 1);
+    }
     cell.sum += seconds;
     cell.count++;
     let i = 0;

@@ -94,7 +94,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
 
   message(message: In): void {
     if (this.#draining) return;
-    const { codec, limits, registry } = this.#init;
+    const { codec, limits } = this.#init;
     const incoming = codec.decode(message, limits);
     switch (incoming.kind) {
       case 'call':

@@ -4,10 +4,7 @@
  * any number of unknown method names, connections back to zero, subscriptions and
  * pushes, and limit rejections where each limit is enforced.
  */
-import { connect } from 'node:net';
-import { pack } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { createDemoService } from '../../src/demo/service.js';
 import type { Logger } from '../../src/rpc/registry.js';
 import { protocolFor } from '../../src/transport/index.js';

@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDemoService } from '../demo/service.js';
-import type { Logger, Middleware } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
 import { protocols as registered } from '../transport/index.js';
 import { type RpcServer, serve } from '../transport/serve.js';
 import type { ServerTlsOptions } from '../transport/types.js';
 import { Exit, FatalError, parse, port, UsageError } from './args.js';
+import { createLog, LOG_FORMATS, LOG_LEVELS, type Log, type LogFormat, type LogLevel } from './log.js';
 import { HTTP_PORT } from './urls.js';
 
 // The per-protocol lines of the help, from the protocol list: adding a protocol adds
@@ -57,9 +57,14 @@ ${protocolOptions()}
   --no-explorer           do not serve the explorer page at GET / of the HTTP port
   --explorer              serve it off loopback too (it has no authentication);
                           by default it is served only when --host is loopback
+  --no-metrics            do not serve Prometheus metrics at GET /metrics of the HTTP port
+  --metrics               serve them off loopback too (they have no authentication);
+                          by default they are served only when --host is loopback
   --protocols <list>      comma-separated protocols to serve (default: all: ${registered.map((p) => p.name).join(', ')})
-  --log-level <level>     error | info | debug (default info); debug logs every
-                          call: method, protocol, peer, duration, ok or error code
+  --log-level <level>     error | info | debug (default info); debug also logs every call
+  --log-format <format>   text | json (default text); json writes one object per line:
+                          time, level, msg, and protocol, method, peer, ms, code
+  --log-calls             log every call: method, protocol, peer, duration, code
   -h, --help              show this help
 
 On SIGINT/SIGTERM it stops accepting, lets calls in flight finish (up to 3 s),
@@ -74,9 +79,6 @@ Examples:
   polyrpc serve ./my-service.ts --no-${registered[registered.length - 1]?.name ?? '<protocol>'} --log-level debug
 `;
 }
-
-const LEVELS = ['error', 'info', 'debug'] as const;
-type Level = (typeof LEVELS)[number];
 
 /** Graceful shutdown deadline for calls in flight, in ms. */
 const DRAIN_MS = 3000;
@@ -99,7 +101,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     'tls-ca': { type: 'string' },
     'tls-client-cert': { type: 'boolean' },
     'log-level': { type: 'string' },
+    'log-format': { type: 'string' },
+    'log-calls': { type: 'boolean' },
     explorer: { type: 'boolean' },
+    metrics: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     ...perProtocol,
   });
@@ -108,8 +113,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     return Exit.Ok;
   }
   if (positionals.length > 1) throw new UsageError(`serve: one module at most, got ${positionals.length}`);
-  const level = (values['log-level'] ?? 'info') as Level;
-  if (!LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LEVELS.join(', ')}`);
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level))
+    throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = (values['log-format'] ?? 'text') as LogFormat;
+  if (!LOG_FORMATS.includes(format))
+    throw new UsageError(`serve: --log-format must be one of ${LOG_FORMATS.join(', ')}`);
+  const log = createLog(level, format);
   const chosen = chooseProtocols(values);
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
   const options = {
@@ -125,8 +135,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     protocols: chosen,
     tls: tlsOptions(values),
     explorer: typeof values.explorer === 'boolean' ? values.explorer : undefined,
-    logger: createLogger(level),
-    middleware: level === 'debug' ? [logCalls] : [],
+    metrics: typeof values.metrics === 'boolean' ? values.metrics : undefined,
+    logger: log.logger,
+    middleware: level === 'debug' || values['log-calls'] === true ? [log.calls] : [],
   };
 
   const service = positionals[0] === undefined ? createDemoService() : await loadService(positionals[0]);
@@ -143,11 +154,13 @@ export async function run(argv: readonly string[]): Promise<number> {
   let out = server.listeners.map((l) => `${l.protocol} ${l.url}\n`).join('');
   if (server.explorer !== undefined) out += `explorer ${server.explorer}\n`;
   process.stdout.write(out);
-  return waitForSignal(server, level);
+  if (server.metricsUrl !== undefined)
+    log.info(`metrics at ${server.metricsUrl}`, { url: server.metricsUrl });
+  return waitForSignal(server, log);
 }
 
 // waitForSignal resolves after the first SIGINT/SIGTERM once the server has drained.
-function waitForSignal(server: RpcServer, level: Level): Promise<number> {
+function waitForSignal(server: RpcServer, log: Log): Promise<number> {
   return new Promise((done) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -156,17 +169,15 @@ function waitForSignal(server: RpcServer, level: Level): Promise<number> {
         process.exit(130);
       }
       stopping = true;
-      if (level !== 'error') {
-        process.stderr.write(`polyrpc: ${signal}, finishing calls in flight (up to ${DRAIN_MS / 1000} s)\n`);
-      }
+      log.info(`${signal}, finishing calls in flight (up to ${DRAIN_MS / 1000} s)`);
       setTimeout(() => process.exit(Exit.Ok), HARD_EXIT_MS).unref();
       server.close(DRAIN_MS).then(
         () => {
-          if (level !== 'error') process.stderr.write('polyrpc: stopped\n');
+          log.info('stopped');
           done(Exit.Ok);
         },
         (err: unknown) => {
-          process.stderr.write(`polyrpc: error while stopping: ${String(err)}\n`);
+          log.logger.error('error while stopping', { error: err });
           done(Exit.Ok);
         },
       );
@@ -233,43 +244,6 @@ function listenFailure(err: unknown, host: string): string {
     return `serve: cannot listen on ${where}: no such local address`;
   return `serve: cannot start: ${err instanceof Error ? err.message : String(err)}`;
 }
-
-/** createLogger writes the registry's diagnostics to stderr, filtered by level. */
-function createLogger(level: Level): Logger {
-  const fields = (f: Readonly<Record<string, unknown>> | undefined): string => {
-    const error = f?.error;
-    if (error === undefined) return '';
-    if (level === 'debug' && error instanceof Error && error.stack !== undefined) return `\n${error.stack}`;
-    return `: ${error instanceof Error ? error.message : String(error)}`;
-  };
-  return {
-    debug(message, f) {
-      if (level === 'debug') process.stderr.write(`polyrpc: ${message}${fields(f)}\n`);
-    },
-    error(message, f) {
-      process.stderr.write(`polyrpc: ${message}${fields(f)}\n`);
-    },
-  };
-}
-
-/** logCalls is the debug middleware: one stderr line per call. */
-const logCalls: Middleware = async (call, ctx, next) => {
-  const start = performance.now();
-  const peer = ctx.peer === undefined ? '-' : `${ctx.peer.address}:${ctx.peer.port}`;
-  const line = (outcome: string): void => {
-    const ms = (performance.now() - start).toFixed(1);
-    process.stderr.write(`call ${call.method} ${ctx.protocol} ${peer} ${ms}ms ${outcome}\n`);
-  };
-  try {
-    const result = await next();
-    line('ok');
-    return result;
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    line(`error ${typeof code === 'number' ? code : 'internal'}`);
-    throw err;
-  }
-};
 
 /**
  * loadService imports a user's module and returns its service: the default export,

@@ -112,23 +112,42 @@ export function limitOfReply(reply: Reply): LimitName | undefined {
   return !reply.ok && reply.error.code === Code.LimitExceeded ? limitOf(reply.error.message) : undefined;
 }
 
+// The clock, read at most once per microtask checkpoint. A clock read costs about
+// 0.1 µs on the VMs measured (kvm-clock), and a call needs two: a sixth of a msgpack
+// call's server CPU. Calls decoded from one chunk, or answered in one checkpoint, share
+// a reading, which is what their durations could tell apart anyway.
+let now = -1;
+const forget = (): void => {
+  now = -1;
+};
+function clock(): number {
+  if (now < 0) {
+    now = performance.now();
+    queueMicrotask(forget);
+  }
+  return now;
+}
+
 /**
  * observeDispatch runs `dispatch` for one call and reports it: its duration and outcome
  * to the observer, and a span around it when tracing is on (continuing `traceparent`,
  * the caller's W3C trace context, when one came with the call). A notification's
- * outcome is not reported by dispatch: it counts as code 0.
+ * outcome is not reported by dispatch: it counts as code 0. `next`, when given, takes
+ * the reply in the same microtask (a session settles it there: no second promise per
+ * call) and its result is what the promise resolves to.
  * @internal
  */
-export function observeDispatch(
+export function observeDispatch<R = SentReply | null>(
   instrument: Instrument,
   protocol: string,
   registry: Registry,
   call: Call,
   ctx: Context,
   traceparent?: string,
-): Promise<SentReply | null> {
+  next?: (reply: SentReply | null) => R,
+): Promise<R> {
   const method = methodLabel(registry, call.method);
-  const start = performance.now();
+  const start = clock();
   let span: CallSpan | undefined;
   let pending: Promise<SentReply | null>;
   if (instrument.tracing === true) {
@@ -138,8 +157,8 @@ export function observeDispatch(
   const observer = instrument.observer;
   return pending.then((reply) => {
     const code = reply === null || reply.ok ? 0 : reply.error.code;
-    observer?.callDone(protocol, method, code, (performance.now() - start) / 1000);
+    observer?.callDone(protocol, method, code, (clock() - start) / 1000);
     span?.end(reply === null || reply.ok ? undefined : reply.error);
-    return reply;
+    return next === undefined ? (reply as R) : next(reply);
   });
 }

@@ -52,10 +52,27 @@ export class SessionTelemetry {
     return t;
   }
 
-  /** dispatch runs one call, reported; `traceparent` defaults to the pending one. */
-  dispatch(call: Call, ctx: Context, traceparent = this.takeTrace()): Promise<SentReply | null> {
-    const pending = observeDispatch(this.instrument, this.protocol, this.registry, call, ctx, traceparent);
-    return this.instrument.observer === undefined ? pending : pending.then((r) => this.#opened(call, r));
+  /**
+   * dispatch runs one call, reported, and hands its reply to `settle` (the session's
+   * own continuation, so that reporting adds no promise of its own).
+   */
+  dispatch(call: Call, ctx: Context, settle: (reply: SentReply | null) => void): void {
+    const { instrument, protocol, registry } = this;
+    if (instrument.observer === undefined)
+      void observeDispatch(instrument, protocol, registry, call, ctx, this.takeTrace(), settle);
+    else
+      void observeDispatch(instrument, protocol, registry, call, ctx, this.takeTrace(), (reply) => {
+        this.#opened(call, reply);
+        settle(reply);
+      });
+  }
+
+  /** observed runs one call of a batch, reported, continuing `traceparent` (the batch's). */
+  observed(call: Call, ctx: Context, traceparent: string | undefined): Promise<SentReply | null> {
+    return observeDispatch(this.instrument, this.protocol, this.registry, call, ctx, traceparent, (reply) => {
+      this.#opened(call, reply);
+      return reply;
+    });
   }
 
   /** limit reports a limit, when the observer is set. */
@@ -139,17 +156,15 @@ export class SessionTelemetry {
   }
 
   // A subscription's reply carries its id (and the hook that starts it): name it then.
-  #opened(call: Call, reply: SentReply | null): SentReply | null {
-    if (reply === null || !reply.ok || reply.onSent === undefined || typeof reply.result !== 'number')
-      return reply;
+  #opened(call: Call, reply: SentReply | null): void {
+    if (reply === null || !reply.ok || reply.onSent === undefined || typeof reply.result !== 'number') return;
     const id = reply.result;
-    if (this.#subs.get(id) !== UNNAMED) return reply; // already ended, or not ours
+    if (this.#subs.get(id) !== UNNAMED) return; // already ended, or not ours
     const name =
       call.method === PushMethod.Resubscribe && Array.isArray(call.params) ? call.params[0] : call.method;
     const method = methodLabel(this.registry, name);
     this.#subs.set(id, method);
     this.instrument.observer?.subscriptionOpened(method);
-    return reply;
   }
 
   #ended(id: number): void {

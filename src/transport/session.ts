@@ -107,10 +107,10 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
           break;
         }
         this.#inFlight++;
-        if (incoming.rewrite === undefined) this.#dispatch(incoming.call).then(this.#settle);
+        if (incoming.rewrite === undefined) this.#dispatch(incoming.call, this.#settle);
         else {
           const rewrite = incoming.rewrite;
-          this.#dispatch(incoming.call).then((r) => this.#settle(r && rewrite(r)));
+          this.#dispatch(incoming.call, (r) => this.#settle(r && rewrite(r)));
         }
         break;
       case 'batch':
@@ -174,11 +174,10 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
 
   // --- internals ------------------------------------------------------------
 
-  #dispatch(call: Call): Promise<SentReply | null> {
+  #dispatch(call: Call, settle: (reply: SentReply | null) => void): void {
     const t = this.#telemetry;
-    return t === undefined
-      ? dispatch(this.#init.registry, call, this.#context)
-      : t.dispatch(call, this.#context);
+    if (t === undefined) dispatch(this.#init.registry, call, this.#context).then(settle);
+    else t.dispatch(call, this.#context, settle);
   }
 
   // A heartbeat is answered here: it never reaches dispatch, middleware or a handler.
@@ -206,7 +205,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
       incoming.entries,
       this.#context,
       incoming.sequential,
-      t === undefined ? undefined : (call, ctx) => t.dispatch(call, ctx, traceparent),
+      t === undefined ? undefined : (call, ctx) => t.observed(call, ctx, traceparent),
     );
     this.#inFlight--;
     const encode = this.#init.codec.encodeBatch;

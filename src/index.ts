@@ -51,7 +51,7 @@ export { ResponseError, TransportError, type TransportErrorReason } from './tran
 // Writing a protocol
 export { protocolFor, protocols } from './transport/index.js';
 // Observability (docs/operations.md)
-export { DURATION_BUCKETS, type Metrics } from './transport/metrics.js';
+export type { Metrics } from './transport/metrics.js';
 export type { ByteCounts, LimitName, Observer } from './transport/observer.js';
 // Serving
 export { type Listener, type RpcServer, type ServeOptions, serve } from './transport/serve.js';

@@ -48,11 +48,15 @@ export class HttpTelemetry {
     readonly registry: Registry,
   ) {}
 
-  /** watch counts the server's connections and the requests node refuses on its own. */
-  watch(server: http.Server): void {
+  /**
+   * watch counts the server's connections and the requests node refuses on its own.
+   * Over TLS a connection counts once its handshake is done: the TLS socket is the one
+   * an upgrade hands over.
+   */
+  watch(server: http.Server, secure: boolean): void {
     const observer = this.instrument.observer;
     if (observer === undefined) return;
-    server.on('connection', (socket: Socket) => {
+    server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
       observer.connectionOpened(HTTP);
       socket.once('close', () => {
         if (!this.#upgraded.has(socket)) observer.connectionClosed(HTTP);

@@ -329,7 +329,7 @@ export function createHttpServer(
           onRequest,
         ) as unknown as http.Server);
   server.keepAliveTimeout = limits.idleTimeoutMs;
-  telemetry?.watch(server);
+  telemetry?.watch(server, options.tls !== undefined);
   server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');

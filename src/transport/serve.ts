@@ -11,7 +11,7 @@ import type { Service } from '../rpc/service.js';
 import { hostForUrl } from './address.js';
 import { createHttpServer, drainHttpServer, METRICS_PATH } from './http.js';
 import { protocols as registered } from './index.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import type { Instrument } from './observer.js';
 import { createStreamServer, type StreamServer } from './stream-server.js';
 import { secureScheme } from './tls.js';
@@ -145,7 +145,9 @@ export async function serve(service: Service | Registry, options: ServeOptions =
   const listeners: Listener[] = [];
   let explorer: string | undefined;
   let metricsUrl: string | undefined;
-  const metrics = (options.metrics ?? isLoopback(host)) ? createMetrics() : undefined;
+  // Loaded only when wanted: prom-client takes a while to load, and clients never need it.
+  const metrics =
+    (options.metrics ?? isLoopback(host)) ? (await import('./metrics.js')).createMetrics() : undefined;
   const tracing = options.tracing ?? tracingInstalled();
   const instrument: Instrument | undefined =
     metrics === undefined && !tracing ? undefined : { observer: metrics?.observer, tracing };

@@ -11,19 +11,26 @@
  * Exports: tracingInstalled, startCallSpan, CallSpan, parseTraceparent, activeTraceparent.
  * @internal
  */
-import {
-  context,
-  isSpanContextValid,
-  ProxyTracerProvider,
-  type Span,
-  type SpanContext,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type { Span, SpanContext } from '@opentelemetry/api';
 import type { Peer } from '../rpc/context.js';
 
+type Api = typeof import('@opentelemetry/api');
+
 const TRACER = 'polyrpc';
+
+// The API's registry of what an SDK installed (`Symbol.for('opentelemetry.js.api.1')`
+// on globalThis, shared by every copy of the API package).
+const REGISTRY = Symbol.for('opentelemetry.js.api.1');
+
+// The API is loaded on first use: a process with no SDK (the CLI's `call`, most
+// clients) never pays for loading it. Every copy of the package shares the registry
+// above, so this one sees the application's SDK.
+let api: Api | undefined;
+function otel(): Api {
+  api ??= createRequire(import.meta.url)('@opentelemetry/api') as Api;
+  return api;
+}
 
 /**
  * tracingInstalled tells whether an OpenTelemetry tracer provider has been registered
@@ -31,10 +38,8 @@ const TRACER = 'polyrpc';
  * Without one every span would be a no-op, so none is made.
  */
 export function tracingInstalled(): boolean {
-  const provider = trace.getTracerProvider();
-  // Another copy of the API package: assume it has a provider rather than drop spans.
-  if (!(provider instanceof ProxyTracerProvider)) return true;
-  return provider.getDelegateTracer(TRACER) !== undefined;
+  const registry = (globalThis as { [REGISTRY]?: { trace?: unknown } })[REGISTRY];
+  return registry?.trace !== undefined;
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
@@ -54,11 +59,12 @@ export function parseTraceparent(value: unknown): SpanContext | undefined {
     traceFlags: Number.parseInt(m[4]!, 16) & 1,
     isRemote: true,
   };
-  return isSpanContextValid(sc) ? sc : undefined;
+  return otel().isSpanContextValid(sc) ? sc : undefined;
 }
 
 /** activeTraceparent formats the active span's context as a `traceparent`, when there is a valid one. */
 export function activeTraceparent(): string | undefined {
+  const { context, isSpanContextValid, trace } = otel();
   const sc = trace.getSpanContext(context.active());
   if (sc === undefined || !isSpanContextValid(sc)) return undefined;
   return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
@@ -84,6 +90,7 @@ export function startCallSpan(
   peer: Peer | undefined,
   traceparent: string | undefined,
 ): CallSpan {
+  const { context, SpanKind, SpanStatusCode, trace } = otel();
   const remote = traceparent === undefined ? undefined : parseTraceparent(traceparent);
   const parent = remote === undefined ? context.active() : trace.setSpanContext(context.active(), remote);
   const span: Span = trace.getTracer(TRACER).startSpan(

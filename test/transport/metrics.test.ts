@@ -10,6 +10,7 @@ import type { Logger } from '../../src/rpc/registry.js';
 import { protocolFor } from '../../src/transport/index.js';
 import { type RpcServer, type ServeOptions, serve } from '../../src/transport/serve.js';
 import type { ClientTransport } from '../../src/transport/types.js';
+import { makeCerts } from '../support/certs.js';
 import { parsePrometheus, type Sample, value } from '../support/prometheus.js';
 
 const quiet: Logger = { debug() {}, error() {} };
@@ -171,6 +172,34 @@ describe('metrics', () => {
       value(samples, 'polyrpc_calls_total', { protocol: 'msgpack', method: 'rpc.unsubscribe', code: '0' }),
     ).toBe(1);
     await t.close();
+  });
+
+  it('counts TLS connections once, an upgraded one as websocket only', async () => {
+    const certs = makeCerts();
+    try {
+      const server = await start({ tls: { cert: certs.serverCert, key: certs.serverKey } });
+      for (const prefix of ['https:', 'wss:', 'msgpack+tls:']) {
+        const url = new URL(server.listeners.find((l) => l.clientUrl.startsWith(prefix))!.clientUrl);
+        const t = protocolFor(url)!.createTransport(url, { reconnect: false, tls: { ca: certs.ca } });
+        await expect(t.call({ method: 'add', params: [1, 2] })).resolves.toBe(3);
+        await t.close();
+      }
+      let samples: Sample[] = [];
+      for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+        samples = await parsePrometheus(await server.metrics!.text());
+        if (samples.filter((x) => x.name === 'polyrpc_open_connections').every((x) => x.value === 0)) break;
+      }
+      const open = samples.filter((x) => x.name === 'polyrpc_open_connections');
+      expect(Object.fromEntries(open.map((x) => [x.labels.protocol, x.value]))).toEqual({
+        http: 0,
+        websocket: 0,
+        msgpack: 0,
+      });
+      expect(value(samples, 'polyrpc_connections_total', { protocol: 'websocket' })).toBe(1);
+      expect(value(samples, 'polyrpc_calls_total', { protocol: 'xmlrpc', method: 'add', code: '0' })).toBe(1);
+    } finally {
+      certs.remove();
+    }
   });
 
   it('is off when asked, and answers only GET and HEAD', async () => {

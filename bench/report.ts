@@ -97,6 +97,13 @@ export function targets(s: Figures): Target[] {
   return [
     t('msgpack 64 in flight ÷ batched raw echo', ratio(in64('msgpack'), in64('raw-batched')), '>=', 0.45),
     t('msgpack sequential ÷ raw echo', ratio(seq('msgpack'), seq('raw')), '>=', 0.9),
+    // Issue 17: what metrics cost (the default `msgpack` stack has them on).
+    t(
+      'msgpack 64 in flight, metrics on ÷ off',
+      ratio(in64('msgpack'), in64('msgpack-nometrics')),
+      '>=',
+      0.95,
+    ),
     // Issue 13: bare framing on the msgpack port.
     t(
       'bare msgpack-rpc 64 in flight ÷ length-prefixed',

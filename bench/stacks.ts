@@ -25,6 +25,12 @@ const ts = (file: string, ...args: string[]): string[] => [
 /** servers by key. */
 export const servers: Record<string, ServerSpec> = {
   'polyrpc-msgpack': { argv: ts('polyrpc.ts', 'msgpack'), requires: 'msgpack', node: true },
+  // Issue 17: the same server with its metrics off, to show what they cost.
+  'polyrpc-msgpack-nometrics': {
+    argv: ts('polyrpc.ts', 'msgpack', 'metrics-off'),
+    requires: 'msgpack',
+    node: true,
+  },
   'polyrpc-jsonrpc-tcp': { argv: ts('polyrpc.ts', 'jsonrpc-tcp'), requires: 'jsonrpc', node: true },
   'polyrpc-jsonrpc-http': { argv: ts('polyrpc.ts', 'jsonrpc-http'), requires: 'jsonrpc', node: true },
   'polyrpc-xmlrpc': { argv: ts('polyrpc.ts', 'xmlrpc'), requires: 'xmlrpc', node: true },
@@ -188,6 +194,16 @@ export const stacks: readonly Stack[] = [
     server: 'polyrpc-msgpack',
     driver: 'polyrpc',
     figures: ALL,
+    floor: 'tcp',
+  },
+  // Issue 17: the msgpack server with metrics off (they are on by default on loopback).
+  {
+    id: 'msgpack-nometrics',
+    label: 'polyrpc msgpack/TCP, metrics off',
+    group: 'polyrpc',
+    server: 'polyrpc-msgpack-nometrics',
+    driver: 'polyrpc',
+    figures: ['sequential', 'inflight64'],
     floor: 'tcp',
   },
   // Issue 13: bare msgpack-rpc framing (no length prefix) on the same msgpack port.

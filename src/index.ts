@@ -4,7 +4,7 @@
  *
  * Exports: defining a service (defineService, procedure, subscription, param, and
  * their types); the error model (RpcError, Code, TransportError, ResponseError);
- * serving it (serve, defaultLimits); calling it (createClient, the in-process
+ * serving it (serve, defaultLimits) and observing it (Metrics, Observer); calling it (createClient, the in-process
  * transport, Client); introspection (describe); and the transport seams for writing
  * a protocol (Protocol, protocols, protocolFor).
  */
@@ -61,6 +61,9 @@ export {
 export { ResponseError, TransportError, type TransportErrorReason } from './transport/errors.js';
 // Writing a protocol
 export { protocolFor, protocols } from './transport/index.js';
+// Observability (docs/operations.md)
+export type { Metrics } from './transport/metrics.js';
+export type { ByteCounts, LimitName, Observer } from './transport/observer.js';
 // Serving
 export { type Listener, type RpcServer, type ServeOptions, serve } from './transport/serve.js';
 // Options, limits and seams

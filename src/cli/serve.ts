@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDemoService } from '../demo/service.js';
-import type { Logger, Middleware } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
 import { protocols as registered } from '../transport/index.js';
 import { type RpcServer, serve } from '../transport/serve.js';
 import type { ServerTlsOptions } from '../transport/types.js';
 import { Exit, FatalError, parse, port, UsageError } from './args.js';
+import { createLog, LOG_FORMATS, LOG_LEVELS, type Log, type LogFormat, type LogLevel } from './log.js';
 import { AUTH_HELP, authOptions } from './serve-auth.js';
 import { openChatBroker, redisUrl } from './serve-broker.js';
 import { HTTP_PORT } from './urls.js';
@@ -61,9 +61,14 @@ ${AUTH_HELP}
   --no-explorer           do not serve the explorer page at GET / of the HTTP port
   --explorer              serve it off loopback too (with a token it asks for it);
                           by default it is served only when --host is loopback
+  --no-metrics            do not serve Prometheus metrics at GET /metrics of the HTTP port
+  --metrics               serve them off loopback too (with a token they need it);
+                          by default they are served only when --host is loopback
   --protocols <list>      comma-separated protocols to serve (default: all: ${registered.map((p) => p.name).join(', ')})
-  --log-level <level>     error | info | debug (default info); debug logs every
-                          call: method, protocol, peer, duration, ok or error code
+  --log-level <level>     error | info | debug (default info); debug also logs every call
+  --log-format <format>   text | json (default text); json writes one object per line:
+                          time, level, msg, and protocol, method, peer, ms, code
+  --log-calls             log every call: method, protocol, peer, duration, code
   --redis <url>           keep the demo chat's rooms in Redis (redis://host:6379), shared
                           by every instance using it (default: env POLYRPC_REDIS_URL, else
                           in memory); stderr says which broker is in use
@@ -85,9 +90,6 @@ Examples:
   polyrpc serve ./my-service.ts --no-${registered[registered.length - 1]?.name ?? '<protocol>'} --log-level debug
 `;
 }
-
-const LEVELS = ['error', 'info', 'debug'] as const;
-type Level = (typeof LEVELS)[number];
 
 /** Graceful shutdown deadline for calls in flight, in ms. */
 const DRAIN_MS = 3000;
@@ -112,9 +114,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     'auth-token-file': { type: 'string' },
     insecure: { type: 'boolean' },
     'log-level': { type: 'string' },
+    'log-format': { type: 'string' },
+    'log-calls': { type: 'boolean' },
     explorer: { type: 'boolean' },
     redis: { type: 'string' },
     workers: { type: 'string' },
+    metrics: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     ...perProtocol,
   });
@@ -123,8 +128,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     return Exit.Ok;
   }
   if (positionals.length > 1) throw new UsageError(`serve: one module at most, got ${positionals.length}`);
-  const level = (values['log-level'] ?? 'info') as Level;
-  if (!LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LEVELS.join(', ')}`);
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level))
+    throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = (values['log-format'] ?? 'text') as LogFormat;
+  if (!LOG_FORMATS.includes(format))
+    throw new UsageError(`serve: --log-format must be one of ${LOG_FORMATS.join(', ')}`);
+  const log = createLog(level, format, undefined, isWorker ? process.pid : undefined);
   const chosen = chooseProtocols(values);
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
   const tls = tlsOptions(values);
@@ -142,8 +152,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     tls,
     ...authOptions(values, host, tls),
     explorer: typeof values.explorer === 'boolean' ? values.explorer : undefined,
-    logger: createLogger(level),
-    middleware: level === 'debug' ? [logCalls] : [],
+    metrics: typeof values.metrics === 'boolean' ? values.metrics : undefined,
+    logger: log.logger,
+    middleware: level === 'debug' || values['log-calls'] === true ? [log.calls] : [],
   };
 
   const redis = redisUrl(values.redis);
@@ -177,14 +188,16 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (isWorker) announceReady(out, chat?.line ?? '');
   else {
     process.stdout.write(out);
-    if (chat !== undefined && level !== 'error') process.stderr.write(`polyrpc: ${chat.line}\n`);
+    if (chat !== undefined) log.info(chat.line, { broker: chat.line });
   }
+  if (server.metricsUrl !== undefined)
+    log.info(`metrics at ${server.metricsUrl}`, { url: server.metricsUrl });
   const stop = { close: (ms: number) => server.close(ms).finally(() => chat?.close()) };
-  return waitForSignal(stop, level);
+  return waitForSignal(stop, log);
 }
 
 // waitForSignal resolves after the first SIGINT/SIGTERM once the server has drained.
-function waitForSignal(server: Pick<RpcServer, 'close'>, level: Level): Promise<number> {
+function waitForSignal(server: Pick<RpcServer, 'close'>, log: Log): Promise<number> {
   return new Promise((done) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -194,17 +207,15 @@ function waitForSignal(server: Pick<RpcServer, 'close'>, level: Level): Promise<
         process.exit(130);
       }
       stopping = true;
-      if (level !== 'error') {
-        process.stderr.write(`polyrpc: ${signal}, finishing calls in flight (up to ${DRAIN_MS / 1000} s)\n`);
-      }
+      log.info(`${signal}, finishing calls in flight (up to ${DRAIN_MS / 1000} s)`);
       setTimeout(() => process.exit(Exit.Ok), HARD_EXIT_MS).unref();
       server.close(DRAIN_MS).then(
         () => {
-          if (level !== 'error') process.stderr.write('polyrpc: stopped\n');
+          log.info('stopped');
           done(Exit.Ok);
         },
         (err: unknown) => {
-          process.stderr.write(`polyrpc: error while stopping: ${String(err)}\n`);
+          log.logger.error('error while stopping', { error: err });
           done(Exit.Ok);
         },
       );
@@ -272,46 +283,6 @@ function listenFailure(err: unknown, host: string): string {
     return `serve: cannot listen on ${where}: no such local address`;
   return `serve: cannot start: ${err instanceof Error ? err.message : String(err)}`;
 }
-
-/** createLogger writes the registry's diagnostics to stderr, filtered by level. */
-function createLogger(level: Level): Logger {
-  const fields = (f: Readonly<Record<string, unknown>> | undefined): string => {
-    const error = f?.error;
-    if (error === undefined) return '';
-    if (level === 'debug' && error instanceof Error && error.stack !== undefined) return `\n${error.stack}`;
-    return `: ${error instanceof Error ? error.message : String(error)}`;
-  };
-  return {
-    debug(message, f) {
-      if (level === 'debug') process.stderr.write(`polyrpc: ${message}${fields(f)}\n`);
-    },
-    error(message, f) {
-      process.stderr.write(`polyrpc: ${message}${fields(f)}\n`);
-    },
-  };
-}
-
-// In a worker, debug lines name it: `[worker <pid>] call …`.
-const WORKER = isWorker ? `[worker ${process.pid}] ` : '';
-
-/** logCalls is the debug middleware: one stderr line per call. */
-const logCalls: Middleware = async (call, ctx, next) => {
-  const start = performance.now();
-  const peer = ctx.peer === undefined ? '-' : `${ctx.peer.address}:${ctx.peer.port}`;
-  const line = (outcome: string): void => {
-    const ms = (performance.now() - start).toFixed(1);
-    process.stderr.write(`${WORKER}call ${call.method} ${ctx.protocol} ${peer} ${ms}ms ${outcome}\n`);
-  };
-  try {
-    const result = await next();
-    line('ok');
-    return result;
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    line(`error ${typeof code === 'number' ? code : 'internal'}`);
-    throw err;
-  }
-};
 
 /**
  * loadService imports a user's module and returns its service: the default export,

@@ -97,6 +97,12 @@ export const PushMethod = {
    * params `[reason, deadlineMs]`.
    */
   GoAway: 'rpc.goaway',
+  /**
+   * Client → server notification `[traceparent]` (a W3C trace context): the next call
+   * or batch on the connection continues that trace. Taken by the session itself;
+   * peers that do not know it ignore it, as they do any unknown notification.
+   */
+  Trace: 'rpc.trace',
 } as const;
 
 /** goAwayFrom reads the params of an `rpc.goaway` notification; undefined when they are not `[string, number ≥ 0]`. */

@@ -27,6 +27,7 @@ import { ResponseError, TransportError } from './errors.js';
 import { Exchange, type ExchangeOwner } from './http-exchange.js';
 import { PendingCalls } from './pending-calls.js';
 import { clientTlsOptions } from './tls.js';
+import { activeTraceparent, tracingInstalled } from './tracing.js';
 import type {
   CallOptions,
   ClientCodec,
@@ -82,6 +83,7 @@ export function createHttpTransport(init: HttpClientInit): ClientTransport {
   const path =
     url.pathname === '' || url.pathname === '/' ? init.defaultPath : `${url.pathname}${url.search}`;
   const pending = new PendingCalls(protocol, init.options?.timeout ?? 30_000);
+  const tracing = tracingInstalled();
   const notifications = new Map<Exchange, { resolve: () => void; reject: (e: Error) => void }>();
   const retryNotExecuted = Math.max(0, init.options?.retryNotExecuted ?? 1);
 
@@ -108,7 +110,17 @@ export function createHttpTransport(init: HttpClientInit): ClientTransport {
     maxReply: init.options?.maxMessageBytes ?? 64 * 1024 * 1024,
     closed: false,
     send(x) {
-      pool.dispatch({ path, method: 'POST', headers, body: x.body }, x);
+      // The active span's trace context, as the W3C header (tracing.ts).
+      const traceparent = tracing ? activeTraceparent() : undefined;
+      pool.dispatch(
+        {
+          path,
+          method: 'POST',
+          headers: traceparent === undefined ? headers : { ...headers, traceparent },
+          body: x.body,
+        },
+        x,
+      );
     },
     answer(x, status, body) {
       if (status !== 200 && status !== 204)

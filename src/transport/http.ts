@@ -14,6 +14,8 @@ import { createRequestContext, type Peer } from '../rpc/context.js';
 import type { Registry } from '../rpc/registry.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { type AuthOutcome, authorizeRequest, CHALLENGE } from './http-auth.js';
+import { HttpTelemetry, httpLabel, type MetricsSource } from './http-telemetry.js';
+import type { Instrument } from './observer.js';
 import { respond } from './respond.js';
 import { peerOf, serverTlsOptions } from './tls.js';
 import type { FrameBytes, HttpBinding, Limits, Protocol, ServerTlsOptions, UpgradeServer } from './types.js';
@@ -22,6 +24,8 @@ import type { FrameBytes, HttpBinding, Limits, Protocol, ServerTlsOptions, Upgra
 interface Route {
   readonly protocol: string;
   readonly binding: HttpBinding;
+  /** The protocol label of its metrics and spans (`jsonrpc+http`). */
+  readonly label: string;
 }
 
 interface ServerState {
@@ -45,7 +49,14 @@ export interface HttpServerOptions {
   readonly pages?: StaticSite;
   /** The server's connection limits, shared with its other listeners. Defaults to none. */
   readonly gate?: ConnectionGate;
+  /** Metrics and tracing (observer.ts). Defaults to none. */
+  readonly instrument?: Instrument;
+  /** What `GET /metrics` serves; without it the path is 404. Defaults to none. */
+  readonly metrics?: MetricsSource;
 }
+
+/** METRICS_PATH is where the metrics are served on the HTTP port. */
+export const METRICS_PATH = '/metrics';
 
 const states = new WeakMap<http.Server, ServerState>();
 
@@ -86,6 +97,47 @@ function sendPage(
   res.end(body ?? undefined);
 }
 
+// A refused request: 401 with the challenge (and the connection closed after too many).
+function unauthorized(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  state: ServerState,
+  outcome: AuthOutcome & { ok: false },
+): void {
+  send(res, state, 401, 'text/plain', `http: ${outcome.error.message}\n`, outcome.close || hasBody(req), {
+    'WWW-Authenticate': CHALLENGE,
+  });
+}
+
+// settleAuth runs `then` on an outcome, at once when it is known (the warm path).
+function settleAuth(outcome: AuthOutcome | Promise<AuthOutcome>, then: (o: AuthOutcome) => void): void {
+  if (outcome instanceof Promise) outcome.then(then);
+  else then(outcome);
+}
+
+// serveMetrics answers GET /metrics: every request for the metrics comes through here.
+function serveMetrics(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  state: ServerState,
+  metrics: MetricsSource,
+): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, state, 405, 'text/plain', 'http: only GET is served here\n', hasBody(req), {
+      Allow: 'GET, HEAD',
+    });
+    return;
+  }
+  metrics.text().then(
+    (text) => {
+      if (req.method === 'HEAD')
+        sendPage(res, state, 200, { 'Content-Type': metrics.contentType }, null, false);
+      else send(res, state, 200, metrics.contentType, text, hasBody(req));
+    },
+    () => send(res, state, 500, 'text/plain', 'http: internal error\n'),
+  );
+}
+
 // A body we will not read: say so and close, rather than let node drain it for us.
 function hasBody(req: http.IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -110,6 +162,7 @@ function readAndHandle(
   serve: (body: Buffer) => Promise<string | FrameBytes | null>,
   contentType: string,
   max: number,
+  onTooLarge?: () => void,
 ): void {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -118,6 +171,7 @@ function readAndHandle(
     size += chunk.length;
     if (size > max) {
       over = true;
+      onTooLarge?.();
       tooLarge(req, res, state, max);
       return;
     }
@@ -180,6 +234,8 @@ export function createHttpServer(
   options: HttpServerOptions = {},
 ): http.Server {
   const routes = new Map<string, Route>();
+  const telemetry =
+    options.instrument === undefined ? undefined : new HttpTelemetry(options.instrument, registry);
   const upgrades = new Map<string, UpgradeServer>();
   const state: ServerState = { draining: false, upgrades: [] };
   for (const p of protocols) {
@@ -191,13 +247,14 @@ export function createHttpServer(
       loopback: options.loopback ?? true,
       allowedOrigins: options.allowedOrigins,
       sameOrigin: options.pages !== undefined,
+      instrument: options.instrument,
     });
     state.upgrades.push(handler);
     for (const path of p.upgrade.paths) upgrades.set(path, handler);
   }
   for (const p of protocols) {
     if (p.http === undefined) continue;
-    const route: Route = { protocol: p.name, binding: p.http };
+    const route: Route = { protocol: p.name, binding: p.http, label: httpLabel(p) };
     for (const path of route.binding.paths) {
       if (routes.has(path)) throw new Error(`http: two bindings claim the path ${path}`);
       routes.set(path, route);
@@ -214,11 +271,21 @@ export function createHttpServer(
     noDelay: true,
   };
   const pages = options.pages;
+  const metrics = options.metrics;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
+      if (metrics !== undefined && path === METRICS_PATH) {
+        // Behind the same authentication as the calls (Prometheus sends Basic or Bearer).
+        if (registry.authenticate === undefined) serveMetrics(req, res, state, metrics);
+        else
+          settleAuth(authorizeRequest(registry, req), (o) =>
+            o.ok ? serveMetrics(req, res, state, metrics) : unauthorized(req, res, state, o),
+          );
+        return;
+      }
       const route = routes.get(path);
       const page = pages?.has(path) === true;
       if (page && (route === undefined || req.method === 'GET' || req.method === 'HEAD')) {
@@ -250,6 +317,7 @@ export function createHttpServer(
       }
       const declared = req.headers['content-length'];
       if (declared !== undefined && Number(declared) > max) {
+        telemetry?.tooLarge(route.label);
         tooLarge(req, res, state, max);
         return;
       }
@@ -257,9 +325,7 @@ export function createHttpServer(
         serveRequest(req, res, route, undefined);
         return;
       }
-      const outcome = authorizeRequest(registry, req);
-      if (outcome instanceof Promise) outcome.then((o) => authorized(req, res, route, o));
-      else authorized(req, res, route, outcome);
+      settleAuth(authorizeRequest(registry, req), (o) => authorized(req, res, route, o));
     }
   };
   const authorized = (
@@ -269,10 +335,7 @@ export function createHttpServer(
     outcome: AuthOutcome,
   ): void => {
     if (outcome.ok) serveRequest(req, res, route, outcome.identity);
-    else
-      send(res, state, 401, 'text/plain', `http: ${outcome.error.message}\n`, outcome.close || hasBody(req), {
-        'WWW-Authenticate': CHALLENGE,
-      });
+    else unauthorized(req, res, state, outcome);
   };
   const serveRequest = (
     req: http.IncomingMessage,
@@ -282,7 +345,8 @@ export function createHttpServer(
   ): void => {
     const socket = req.socket;
     const peer: Peer | undefined = peerOf(socket);
-    const { protocol, binding } = route;
+    const { protocol, binding, label } = route;
+    const hooks = telemetry?.hooks(label, req.headers.traceparent);
     // A one-message session without push: the keep-alive connection's session map
     // (made on first use), and an abort signal made only if a handler reads it.
     const serveBody = async (body: Buffer): Promise<string | FrameBytes | null> => {
@@ -293,12 +357,22 @@ export function createHttpServer(
         session: () => sessionOf(socket),
       });
       try {
-        return await respond({ registry, codec: binding.codec, limits }, body, context);
+        const answer = await respond({ registry, codec: binding.codec, limits }, body, context, hooks);
+        telemetry?.bytes(label, body, answer);
+        return answer;
       } finally {
         end();
       }
     };
-    readAndHandle(req, res, state, serveBody, binding.contentType, max);
+    readAndHandle(
+      req,
+      res,
+      state,
+      serveBody,
+      binding.contentType,
+      max,
+      telemetry && (() => telemetry.tooLarge(label)),
+    );
   };
   // An https.Server has the whole http.Server API (it mixes it in over tls.Server).
   const server =
@@ -315,6 +389,7 @@ export function createHttpServer(
     server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
       const refused = gate.admit(socket);
       if (refused === undefined) return;
+      options.instrument?.observer?.limitRejected('http', 'connections');
       socket.on('error', () => {});
       const body = `http: ${refused}\n`;
       socket.end(
@@ -322,6 +397,7 @@ export function createHttpServer(
       );
       setTimeout(() => socket.destroy(), 1000).unref();
     });
+  telemetry?.watch(server, options.tls !== undefined);
   server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -331,6 +407,7 @@ export function createHttpServer(
       socket.destroy();
       return;
     }
+    telemetry?.upgraded(req.socket);
     handler.upgrade(req, socket, head);
   });
   states.set(server, state);

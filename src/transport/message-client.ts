@@ -25,6 +25,7 @@ import {
   StateListeners,
 } from './reconnect.js';
 import { Retiring } from './retiring.js';
+import { activeTraceparent, tracingInstalled } from './tracing.js';
 import type {
   CallOptions,
   ClientCodec,
@@ -79,6 +80,8 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
   readonly #streams = new Set<ClientStream>();
   /** Subscription ids whose pushes nobody reads and that were asked to stop. */
   readonly #orphans = new Set<number>();
+  /** Whether an OpenTelemetry SDK was installed when the client was made (tracing.ts). */
+  readonly #tracing = tracingInstalled();
 
   constructor(readonly init: MessageClientInit<In, Out>) {
     this.protocol = init.protocol;
@@ -124,6 +127,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
       return promise;
     }
     if (options?.idempotent === true) this.#outbox.remember(id, message, promise);
+    if (this.#tracing) this.#sendTrace();
     this.#send(id, message);
     return promise;
   }
@@ -156,6 +160,7 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
       for (const id of ids) this.pending.fail(id, asError(err));
       throw asError(err);
     }
+    if (this.#tracing) this.#sendTrace();
     this.#send(ids[0], message, ids);
     const replies = await Promise.all(entries.map((e) => e.promise));
     return replies.map(
@@ -366,6 +371,17 @@ class MessageClient<In, Out> implements ClientTransport, LinkOwner<In, Out>, Str
     if (this.#enqueue(id, message)) return;
     const error = this.#queueFull();
     for (const each of ids ?? (id === undefined ? [] : [id])) this.pending.fail(each, error);
+  }
+
+  // The active span's trace context goes just before the call it applies to, as an
+  // `rpc.trace` notification (ignored by peers that do not know it).
+  #sendTrace(): void {
+    const encode = this.init.codec.encodeNotify;
+    const traceparent = encode === undefined ? undefined : activeTraceparent();
+    if (encode === undefined || traceparent === undefined) return;
+    const message = encode.call(this.init.codec, { method: PushMethod.Trace, params: [traceparent] });
+    if (this.#conn !== undefined) this.#conn.send(message);
+    else this.#enqueue(undefined, message);
   }
 
   // Queues a message until the connection is (re)made; false when the queue is full.

@@ -10,10 +10,13 @@ import { createRegistry, type Registry, type RegistryOptions } from '../rpc/regi
 import type { Service } from '../rpc/service.js';
 import { hostForUrl } from './address.js';
 import { createConnectionGate } from './connection-gate.js';
-import { createHttpServer, drainHttpServer } from './http.js';
+import { createHttpServer, drainHttpServer, METRICS_PATH } from './http.js';
 import { protocols as registered } from './index.js';
+import type { Metrics } from './metrics.js';
+import type { Instrument } from './observer.js';
 import { createStreamServer, type StreamServer } from './stream-server.js';
 import { secureScheme } from './tls.js';
+import { tracingInstalled } from './tracing.js';
 import { defaultLimits, type Limits, type Protocol, type ServerTlsOptions } from './types.js';
 
 /** ServeOptions configure {@link serve}. Every field has a default. */
@@ -50,6 +53,18 @@ export interface ServeOptions extends RegistryOptions {
    * defaults to true only when `host` is a loopback address, and false otherwise.
    */
   readonly explorer?: boolean;
+  /**
+   * Keep Prometheus metrics (`RpcServer.metrics`) and serve them at `GET /metrics` of
+   * the HTTP port (docs/operations.md lists them). There is no authentication on that
+   * path yet, so it defaults to true only when `host` is a loopback address.
+   */
+  readonly metrics?: boolean;
+  /**
+   * Make an OpenTelemetry span per call, continuing the caller's `traceparent`.
+   * Defaults to whether an OpenTelemetry SDK has registered a tracer provider when
+   * `serve` is called (without one every span would be a no-op, so none is made).
+   */
+  readonly tracing?: boolean;
 }
 
 /** EXPLORER_WS_PATH is the WebSocket path the explorer page connects to. */
@@ -94,6 +109,13 @@ export interface RpcServer {
   /** The explorer page's URL (e.g. `http://127.0.0.1:8000/`), when it is served. */
   readonly explorer?: string;
   /**
+   * The server's metrics, when they are on: `await server.metrics.text()` is what
+   * `GET /metrics` serves, and `server.metrics.registry` is its prom-client registry.
+   */
+  readonly metrics?: Metrics;
+  /** The URL of the metrics (e.g. `http://127.0.0.1:8000/metrics`), when the HTTP port serves them. */
+  readonly metricsUrl?: string;
+  /**
    * close stops accepting, lets calls in flight finish for up to `deadlineMs`
    * (defaults to 5000), then closes every connection.
    */
@@ -124,6 +146,13 @@ export async function serve(service: Service | Registry, options: ServeOptions =
   const listeners: Listener[] = [];
   const gate = createConnectionGate(limits);
   let explorer: string | undefined;
+  let metricsUrl: string | undefined;
+  // Loaded only when wanted: prom-client takes a while to load, and clients never need it.
+  const metrics =
+    (options.metrics ?? isLoopback(host)) ? (await import('./metrics.js')).createMetrics() : undefined;
+  const tracing = options.tracing ?? tracingInstalled();
+  const instrument: Instrument | undefined =
+    metrics === undefined && !tracing ? undefined : { observer: metrics?.observer, tracing };
   const closers: ((deadline: number) => Promise<void>)[] = [];
   const close = async (deadlineMs = 5000): Promise<void> => {
     await Promise.all(closers.map((c) => c(deadlineMs)));
@@ -140,12 +169,15 @@ export async function serve(service: Service | Registry, options: ServeOptions =
         tls,
         pages: withExplorer ? createExplorerSite({ secure: tls !== undefined }) : undefined,
         gate,
+        instrument,
+        metrics,
       });
       closers.push((deadline) => drainHttpServer(server, deadline));
       const port = await listen(server, httpPort, host);
       const origin = `//${hostForUrl(host)}:${port}`;
       const scheme = (s: string): string => (tls === undefined ? s : secureScheme(s));
       if (withExplorer) explorer = `${scheme('http:')}${origin}/`;
+      if (metrics !== undefined) metricsUrl = `${scheme('http:')}${origin}${METRICS_PATH}`;
       for (const p of httpProtocols) {
         if (p.http !== undefined) {
           const where = `${origin}${p.http.paths[0]}`;
@@ -165,7 +197,15 @@ export async function serve(service: Service | Registry, options: ServeOptions =
       if (p.stream === undefined) continue;
       const configured = options.ports?.[p.name];
       if (configured === null) continue;
-      const stream: StreamServer = createStreamServer(registry, p.stream.codec, limits, p.name, tls, gate);
+      const stream: StreamServer = createStreamServer(
+        registry,
+        p.stream.codec,
+        limits,
+        p.name,
+        tls,
+        gate,
+        instrument,
+      );
       closers.push((deadline) => stream.drain(deadline));
       const port = await listen(stream.server, configured ?? p.stream.defaultPort, host);
       // With TLS the listener shows its TLS scheme; else one line per framing it takes.
@@ -180,5 +220,5 @@ export async function serve(service: Service | Registry, options: ServeOptions =
     await close(0);
     throw err;
   }
-  return { registry, listeners, explorer, close };
+  return { registry, listeners, explorer, metrics, metricsUrl, close };
 }

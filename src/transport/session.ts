@@ -22,7 +22,9 @@ import { type Call, type Id, type Push, PushMethod, type Reply } from '../rpc/me
 import type { Registry } from '../rpc/registry.js';
 import { createSubscriptions, type Subscriptions } from '../rpc/subscriptions.js';
 import type { ConnectionEvents, MessageConnection } from './connection.js';
+import type { Instrument } from './observer.js';
 import { dispatchBatch } from './respond.js';
+import { SessionTelemetry } from './session-telemetry.js';
 import { type Incoming, type Limits, Refused, type ServerCodec } from './types.js';
 
 /** Output queued beyond this pauses reading from the peer (and blocks push) until it drains. */
@@ -41,6 +43,8 @@ export interface SessionInit<In, Out> {
   readonly protocol: string;
   /** Called once, after the connection has closed (one function shared by every session). */
   readonly onClose?: (session: Session<In, Out>) => void;
+  /** Metrics and tracing (observer.ts); absent, the session reports nothing and pays nothing. */
+  readonly instrument?: Instrument;
 }
 
 /**
@@ -73,11 +77,14 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   /** Push waiting for the peer to read: one promise shared by every blocked stream. */
   #pushWait: { promise: Promise<void>; resolve: () => void } | undefined;
   #stallTimer: NodeJS.Timeout | undefined;
+  readonly #telemetry: SessionTelemetry | undefined;
   readonly #settle = (reply: SentReply | null): void => this.#answered(reply);
 
   constructor(conn: MessageConnection<In, Out>, init: SessionInit<In, Out>) {
     this.#conn = conn;
     this.#init = init;
+    if (init.instrument !== undefined)
+      this.#telemetry = new SessionTelemetry(init.instrument, init.protocol, init.registry);
     const { context, abort, identify } = createConnectionContext({
       protocol: init.protocol,
       peer: conn.peer,
@@ -139,12 +146,15 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
           this.#authenticateCall(incoming.call, incoming.rewrite);
           break;
         }
+        if (incoming.call.method === PushMethod.Trace && incoming.call.id === undefined) {
+          this.#telemetry?.trace(incoming.call);
+          break;
+        }
         this.#inFlight++;
-        if (incoming.rewrite === undefined)
-          dispatch(registry, incoming.call, this.#context).then(this.#settle);
+        if (incoming.rewrite === undefined) this.#dispatch(incoming.call, this.#settle);
         else {
           const rewrite = incoming.rewrite;
-          dispatch(registry, incoming.call, this.#context).then((r) => this.#settle(r && rewrite(r)));
+          this.#dispatch(incoming.call, (r) => this.#settle(r && rewrite(r)));
         }
         break;
       case 'batch':
@@ -152,6 +162,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
         void this.#batch(incoming);
         break;
       case 'reply':
+        this.#telemetry?.refused(incoming.reply);
         this.#conn.send(codec.encodeReply(incoming.reply));
         if (incoming.close === true) this.#closeAfterError();
         break;
@@ -164,7 +175,8 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     if (this.#inFlight >= limits.maxInFlight) this.#updateFlow();
   }
 
-  broken(_reason: string, reply?: Out): void {
+  broken(reason: string, reply?: Out): void {
+    this.#telemetry?.broken(reason);
     if (reply !== undefined) this.#conn.send(reply);
     this.#closeAfterError();
   }
@@ -231,6 +243,12 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   }
 
   // --- internals ------------------------------------------------------------
+
+  #dispatch(call: Call, settle: (reply: SentReply | null) => void): void {
+    const t = this.#telemetry;
+    if (t === undefined) dispatch(this.#init.registry, call, this.#context).then(settle);
+    else t.dispatch(call, this.#context, settle);
+  }
 
   // A heartbeat is answered here: it never reaches dispatch, middleware or a handler.
   #pong(call: Call): void {
@@ -326,11 +344,14 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   }
 
   async #batch(incoming: Incoming & { kind: 'batch' }): Promise<void> {
+    const t = this.#telemetry;
+    const traceparent = t?.takeTrace();
     const replies = await dispatchBatch(
       this.#init.registry,
       incoming.entries,
       this.#context,
       incoming.sequential,
+      t === undefined ? undefined : (call, ctx) => t.observed(call, ctx, traceparent),
     );
     this.#inFlight--;
     const encode = this.#init.codec.encodeBatch;
@@ -342,13 +363,20 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   }
 
   #subs(): Subscriptions {
-    this.#subscriptions ??= createSubscriptions((push) => this.#push(push));
+    if (this.#subscriptions === undefined) {
+      const subs = createSubscriptions((push) => this.#push(push));
+      this.#subscriptions = this.#telemetry === undefined ? subs : this.#telemetry.subscriptions(subs);
+    }
     return this.#subscriptions;
   }
 
   #push(push: Push): undefined | Promise<void> {
     const encode = this.#init.codec.encodePush;
-    if (encode === undefined || this.#closed) return undefined;
+    if (encode === undefined || this.#closed) {
+      this.#telemetry?.pushed(push, false);
+      return undefined;
+    }
+    this.#telemetry?.pushed(push, true);
     this.#conn.send(encode.call(this.#init.codec, push));
     if (this.#overLimit()) return undefined;
     if (this.#conn.buffered <= READ_PAUSE_BYTES) return undefined;
@@ -367,6 +395,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
     this.#conn.waitDrain();
     const stall = this.#init.limits.pushStallMs;
     this.#stallTimer = setTimeout(() => {
+      this.#telemetry?.limit('timeout');
       this.#subscriptions?.endAll(
         new RpcError(Code.LimitExceeded, `rpc: subscriber not reading for ${stall} ms; stream ended`),
       );
@@ -388,6 +417,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
   // A peer that does not read its output is cut off rather than growing our memory.
   #overLimit(): boolean {
     if (this.#conn.buffered <= this.#init.limits.maxBufferedBytes) return false;
+    this.#telemetry?.cutOff();
     this.#conn.destroy();
     return true;
   }
@@ -422,6 +452,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
       backlog ||
       (this.#held !== undefined && this.#held.length >= this.#init.limits.maxInFlight);
     if (shouldPause && !this.#paused) {
+      if (!backlog) this.#telemetry?.limit('in_flight');
       this.#paused = true;
       this.#conn.pause();
       if (backlog) this.#conn.waitDrain();

@@ -10,6 +10,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Code, RpcError } from '../rpc/errors.js';
 import type { Registry } from '../rpc/registry.js';
 import type { ConnectionGate } from './connection-gate.js';
+import type { Instrument } from './observer.js';
 import { Session, type SessionInit } from './session.js';
 import { TcpConnection } from './tcp-connection.js';
 import { serverTlsOptions } from './tls.js';
@@ -33,7 +34,7 @@ const DRAIN_POLL_MS = 20;
 
 /**
  * createStreamServer returns an unlistened TCP server speaking `codec` (over TLS when
- * `tls` is given). The caller listens (`server.listen(port, host)`) and shuts down
+ * `tls` is given), reporting to `instrument` when one is given. The caller listens (`server.listen(port, host)`) and shuts down
  * with `drain`.
  */
 export function createStreamServer(
@@ -43,6 +44,7 @@ export function createStreamServer(
   protocol: string,
   tls?: ServerTlsOptions,
   gate?: ConnectionGate,
+  instrument?: Instrument,
 ): StreamServer {
   const sessions = new Set<Session<Buffer, FrameBytes>>();
   // One init for every connection: no object or closure per connection here.
@@ -52,14 +54,20 @@ export function createStreamServer(
     limits,
     protocol,
     onClose: (session) => sessions.delete(session),
+    instrument,
   };
+  const observer = instrument?.observer;
   const accept = (socket: Socket): void => {
     const refused = gate?.admit(socket);
     if (refused !== undefined) {
+      observer?.limitRejected(protocol, 'connections');
       refuse(socket, codec, protocol, refused);
       return;
     }
     sessions.add(new Session(new TcpConnection(socket, codec.createFramer(limits)), init));
+    if (observer === undefined) return;
+    observer.connectionOpened(protocol, socket);
+    socket.once('close', () => observer.connectionClosed(protocol, socket));
   };
   const server =
     tls === undefined

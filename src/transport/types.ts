@@ -6,6 +6,7 @@
 import type { RpcError } from '../rpc/errors.js';
 import type { Call, Id, Params, Reply, ServerPush } from '../rpc/message.js';
 import type { Registry } from '../rpc/registry.js';
+import type { Instrument } from './observer.js';
 
 /** Limits bound what one peer can make the server hold. Every field has a default. */
 export interface Limits {
@@ -107,6 +108,8 @@ export interface UpgradeInit {
    * `Host`) is accepted too, as the explorer page served on the same port is. Defaults to false.
    */
   readonly sameOrigin?: boolean;
+  /** Metrics and tracing the connections report to (observer.ts). Defaults to none. */
+  readonly instrument?: Instrument;
 }
 
 /**

@@ -62,8 +62,10 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
   const onClose = (s: Session<Buffer, WsOut>): void => {
     sessions.delete(s);
   };
-  const text = { registry, limits, protocol, codec: textServerCodec, onClose };
-  const binary = { registry, limits, protocol, codec: binaryServerCodec, onClose };
+  const instrument = init.instrument;
+  const observer = instrument?.observer;
+  const text = { registry, limits, protocol, codec: textServerCodec, onClose, instrument };
+  const binary = { registry, limits, protocol, codec: binaryServerCodec, onClose, instrument };
 
   const sweep = setInterval(() => {
     const now = performance.now();
@@ -93,6 +95,14 @@ export function createUpgradeServer(init: UpgradeInit): UpgradeServer {
     });
     connections.add(conn);
     ws.on('close', () => connections.delete(conn));
+    if (observer !== undefined) {
+      const counted = request.socket;
+      observer.connectionOpened(protocol, counted);
+      ws.on('close', () => observer.connectionClosed(protocol, counted));
+      ws.on('error', (err: Error & { code?: string }) => {
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') observer.limitRejected(protocol, 'too_large');
+      });
+    }
   };
 
   return {

@@ -185,7 +185,7 @@ export async function runFanout(options: {
         if (r.deliveries < r.expected)
           errors.push(`fanout ${st.id}: ${r.deliveries} of ${r.expected} delivered in time`);
         log(
-          `  fanout ${st.label}: ${r.perSecond.toFixed(0)} deliveries/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${row.serverUsPerDelivery.toFixed(2)} µs server CPU/delivery`,
+          `  fanout ${st.label}: ${r.perSecond.toFixed(0)} deliveries/s, p50 ${fixed(r.p50Ms, 1)} ms, p99 ${fixed(r.p99Ms, 1)} ms, ${row.serverUsPerDelivery.toFixed(2)} µs server CPU/delivery`,
         );
       } catch (err) {
         errors.push(`fanout ${st.id}: ${err instanceof Error ? err.message.slice(0, 400) : String(err)}`);
@@ -287,7 +287,7 @@ export function renderFanout(r: FanoutReport): string {
   for (const x of r.rows) {
     const ratio = floor === undefined ? '' : (x.serverUsPerDelivery / floor.serverUsPerDelivery).toFixed(1);
     lines.push(
-      `${x.label.padEnd(50)}${x.perSecond.toFixed(0).padStart(12)}${x.p50Ms.toFixed(1).padStart(8)}${x.p99Ms.toFixed(1).padStart(8)}${x.serverUsPerDelivery.toFixed(2).padStart(20)}${ratio.padStart(8)}${(x.redisUsPerDelivery?.toFixed(2) ?? '').padStart(19)}`,
+      `${x.label.padEnd(50)}${x.perSecond.toFixed(0).padStart(12)}${fixed(x.p50Ms, 1).padStart(8)}${fixed(x.p99Ms, 1).padStart(8)}${x.serverUsPerDelivery.toFixed(2).padStart(20)}${ratio.padStart(8)}${(x.redisUsPerDelivery?.toFixed(2) ?? '').padStart(19)}`,
     );
   }
   const redis1 = r.rows.find((x) => x.id === 'redis-1');
@@ -327,4 +327,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   } finally {
     killAll();
   }
+}
+
+// A figure a failed run did not produce (null) prints as a dash, not a crash of the report.
+function fixed(n: number | null | undefined, digits: number): string {
+  return typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : '–';
 }

@@ -27,6 +27,7 @@ const server = await serve(createDemoService(), {
   ...(variant === 'tls' ? { tls: { cert: benchCert('server.crt'), key: benchCert('server.key') } } : {}),
   ...(variant === 'auth' ? { authenticate: createTokenAuthenticator(BENCH_TOKEN) } : {}),
   metrics,
+  explorer: false, // the page is not what is measured (and bench/.build has no copy of its files)
 });
 const listener = server.listeners.find((l) => l.protocol === protocol);
 if (listener === undefined) throw new Error(`bench: polyrpc has no ${mode} listener`);

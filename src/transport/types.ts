@@ -41,10 +41,14 @@ export interface Limits {
   /**
    * Connections open at once across every listener of a server (TCP, TLS, HTTP
    * keep-alive, WebSocket); the excess is refused at accept (a stream protocol's
-   * error reply, HTTP 503) and closed. Defaults to 10000.
+   * error reply, HTTP 503) and closed. Defaults to 20000.
    */
   readonly maxConnections: number;
-  /** Connections open at once from one client address, refused the same way. Defaults to 1000. */
+  /**
+   * Connections open at once from one client address, refused the same way: by default
+   * half the total, so that no one address (a NAT, a proxy, this machine) can take every
+   * slot. Defaults to 10000.
+   */
   readonly maxConnectionsPerIp: number;
 }
 
@@ -60,8 +64,8 @@ export const defaultLimits: Limits = {
   maxInFlight: 1024,
   pushStallMs: 30_000,
   pingIntervalMs: 30_000,
-  maxConnections: 10_000,
-  maxConnectionsPerIp: 1000,
+  maxConnections: 20_000,
+  maxConnectionsPerIp: 10_000,
 };
 
 /**

@@ -6,13 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Authenticate, createTokenAuthenticator } from '../rpc/auth.js';
+import { isLoopbackHost } from '../transport/address.js';
 import type { ServerTlsOptions } from '../transport/types.js';
 import { FatalError, UsageError } from './args.js';
-
-/** isLoopbackHost tells whether a bind address accepts connections from this machine only. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
 
 /** The help lines of the flags read here. */
 export const AUTH_HELP = `  --auth-token-file <f>   require this token (the file's first line) from every

@@ -20,3 +20,8 @@ export function portOf(url: URL, fallback: number): number {
 export function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
+
+/** isLoopbackHost tells whether a bind address only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

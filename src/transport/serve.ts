@@ -8,7 +8,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { createExplorerSite } from '../explorer/serve-static.js';
 import { createRegistry, type Registry, type RegistryOptions } from '../rpc/registry.js';
 import type { Service } from '../rpc/service.js';
-import { hostForUrl } from './address.js';
+import { hostForUrl, isLoopbackHost } from './address.js';
 import { createConnectionGate } from './connection-gate.js';
 import { createHttpServer, drainHttpServer, METRICS_PATH } from './http.js';
 import { protocols as registered } from './index.js';
@@ -70,11 +70,6 @@ export interface ServeOptions extends RegistryOptions {
 /** EXPLORER_WS_PATH is the WebSocket path the explorer page connects to. */
 const EXPLORER_WS_PATH = '/ws';
 
-/** isLoopback tells whether a bind address only accepts connections from this machine. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
 /**
  * explorerServed tells whether the explorer page is served: as `explorer` says, by
  * default only on a loopback `host`, and never without the WebSocket it talks over.
@@ -85,7 +80,7 @@ export function explorerServed(
   host: string,
   httpProtocols: readonly Protocol[],
 ): boolean {
-  const wanted = explorer ?? isLoopback(host);
+  const wanted = explorer ?? isLoopbackHost(host);
   return wanted && httpProtocols.some((p) => p.upgrade?.paths.includes(EXPLORER_WS_PATH) === true);
 }
 
@@ -149,7 +144,7 @@ export async function serve(service: Service | Registry, options: ServeOptions =
   let metricsUrl: string | undefined;
   // Loaded only when wanted: prom-client takes a while to load, and clients never need it.
   const metrics =
-    (options.metrics ?? isLoopback(host)) ? (await import('./metrics.js')).createMetrics() : undefined;
+    (options.metrics ?? isLoopbackHost(host)) ? (await import('./metrics.js')).createMetrics() : undefined;
   const tracing = options.tracing ?? tracingInstalled();
   const instrument: Instrument | undefined =
     metrics === undefined && !tracing ? undefined : { observer: metrics?.observer, tracing };
@@ -164,7 +159,7 @@ export async function serve(service: Service | Registry, options: ServeOptions =
     if (httpProtocols.length > 0 && httpPort !== null) {
       const withExplorer = explorerServed(options.explorer, host, httpProtocols);
       const server = createHttpServer(registry, httpProtocols, limits, {
-        loopback: isLoopback(host),
+        loopback: isLoopbackHost(host),
         allowedOrigins: options.allowedOrigins,
         tls,
         pages: withExplorer ? createExplorerSite({ secure: tls !== undefined }) : undefined,

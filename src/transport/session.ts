@@ -119,7 +119,7 @@ export class Session<In, Out> implements ConnectionEvents<In, Out> {
       this.#hold(message);
       return;
     }
-    const { codec, limits, registry } = this.#init;
+    const { codec, limits } = this.#init;
     if (this.#goAwayHeardAt !== undefined) {
       this.#talkedAfterGoAway = true;
       const id = codec.peekId?.(message);
